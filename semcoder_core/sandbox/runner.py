@@ -1,0 +1,342 @@
+"""Run a call or pytest node ids in a child process of the project's interpreter, under the tracer."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import SemcoderError
+from . import isolation
+from .interpreter import find_interpreter, probe
+from .limits import Limits
+
+TRACER_DIR = Path(__file__).resolve().parent.parent / "tracer"
+_agent_dir: str | None = None
+
+
+def agent_dir() -> str:
+    """A folder holding the tracer as the top-level package ``semcoder_tracer`` (made once per process)."""
+    global _agent_dir
+    if _agent_dir is None or not os.path.isdir(_agent_dir):
+        base = tempfile.mkdtemp(prefix="semcoder-agent-")
+        os.chmod(base, 0o755)
+        shutil.copytree(
+            TRACER_DIR, os.path.join(base, "semcoder_tracer"), ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+        _agent_dir = base
+        atexit.register(shutil.rmtree, base, True)
+    return _agent_dir
+
+
+@dataclass
+class RawRun:
+    results: list[dict]
+    stdout: str
+    stderr: str
+    stdout_truncated: bool
+    returncode: int | None
+    killed: bool
+    duration_s: float
+    isolation: str
+    extra: dict = field(default_factory=dict)
+
+
+class Sandbox:
+    """Runs targets of one project. ``isolation`` is ``auto``, ``bwrap`` or ``copy``."""
+
+    def __init__(
+        self,
+        project: str | Path,
+        python: str | None = None,
+        limits: Limits | None = None,
+        isolation_mode: str = "auto",
+        caps: dict | None = None,
+        core: str = "auto",
+    ) -> None:
+        self.project = Path(project).resolve()
+        if not self.project.is_dir():
+            raise SemcoderError(f"project folder not found: {project}")
+        self.interpreter = probe(find_interpreter(self.project, python))
+        self.limits = limits or Limits()
+        self.caps = caps or {}
+        self.core = core
+        if isolation_mode == "auto":
+            isolation_mode = "bwrap" if isolation.bwrap_path() else "copy"
+        elif isolation_mode == "bwrap" and not isolation.bwrap_path():
+            raise SemcoderError("bubblewrap (bwrap) is not installed; install it or use isolation 'copy'")
+        self.isolation = isolation_mode
+
+    # -- public jobs ---------------------------------------------------------------
+
+    def trace_call(self, file: str | Path, expr: str, targets: list[str] | None = None) -> dict:
+        """Trace ``expr`` evaluated in the module of ``file``; returns the trace JSON document."""
+        request = {"mode": "call", "file": str(Path(file).resolve()), "expr": expr}
+        raw = self._run(request, targets, self.limits.timeout_s)
+        return self._single(raw)
+
+    def trace_calls(
+        self, items: list[tuple[str, str, str]], targets: list[str] | None = None, timeout_s: float | None = None
+    ) -> dict[str, dict]:
+        """Trace many ``(id, file, expr)`` calls, many per process; a call that kills its process is
+        reported as crashed and the rest go on in a new one."""
+        per_call = timeout_s or self.limits.timeout_s
+        results: dict[str, dict] = {}
+        pending = list(items)
+        while pending:
+            request = {
+                "mode": "calls",
+                "calls": [
+                    {"id": i, "file": str(Path(f).resolve()), "expr": e, "timeout": per_call} for i, f, e in pending
+                ],
+            }
+            raw = self._run(request, targets, per_call * len(pending))
+            for result in raw.results:
+                results[result.pop("id")] = result
+            pending = [item for item in pending if item[0] not in results]
+            if pending:
+                ident = pending.pop(0)[0]
+                results[ident] = self._no_result(raw)
+        return results
+
+    def run_tests(self, node_ids: list[str], trace: bool = True, targets: list[str] | None = None) -> dict:
+        """Run pytest node ids (or paths); with ``trace``, each test gets its own trace."""
+        request = {"mode": "pytest", "node_ids": list(node_ids), "trace": trace}
+        raw = self._run(request, targets, self.limits.timeout_s)
+        return self._single(raw)
+
+    # -- the run -----------------------------------------------------------------
+
+    def _single(self, raw: RawRun) -> dict:
+        result = raw.results[0] if raw.results else self._no_result(raw)
+        result["stdout"] = raw.stdout
+        result["stderr"] = raw.stderr[-20_000:]
+        result["stdout_truncated"] = raw.stdout_truncated
+        result["isolation"] = raw.isolation
+        result.setdefault("duration_s", raw.duration_s)
+        result["wall_s"] = raw.duration_s
+        return result
+
+    def _no_result(self, raw: RawRun) -> dict:
+        """The process ended without a result: say why from its exit and its stderr."""
+        code = raw.returncode
+        where = _faulthandler_location(raw.stderr)
+        if raw.killed:
+            status, message = "timeout", f"did not finish within {self.limits.timeout_s:g} s and was killed"
+        elif code is not None and code < 0:
+            sig = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            if -code in (signal.SIGXCPU, signal.SIGKILL) and raw.duration_s >= self.limits.timeout_s:
+                status, message = "timeout", f"used more than {self.limits.timeout_s:g} s of CPU and was killed"
+            else:
+                status, message = "crashed", f"the process was killed by {sig}"
+        else:
+            status = "crashed"
+            message = f"the process exited with code {code} before reporting"
+            if "MemoryError" in raw.stderr:
+                status, message = "memory-limit", f"ran out of memory (limit {self.limits.memory_mb} MB)"
+        return {
+            "status": status,
+            "return_repr": None,
+            "lines": {},
+            "calls": [],
+            "exception": {"type": status, "message": message, "file": where[0], "line": where[1]},
+            "duration_s": raw.duration_s,
+        }
+
+    def _run(self, request: dict, targets: list[str] | None, timeout_s: float) -> RawRun:
+        limits = self.limits
+        run_id = uuid.uuid4().hex[:12]
+        work = tempfile.mkdtemp(prefix="semcoder-run-")
+        os.chmod(work, 0o755)
+        project = str(self.project)
+        run_root = project
+        cage = None
+        try:
+            if self.isolation == "copy":
+                run_root = isolation.copy_project(project, work)
+            targets = [_rebase(t, project, run_root) for t in (targets or [project])]
+            request = dict(
+                request,
+                project=run_root,
+                targets=targets,
+                timeout=timeout_s,
+                memory_mb=limits.memory_mb,
+                max_processes=limits.max_processes,
+                max_file_mb=limits.max_file_mb,
+                caps=self.caps,
+                core=self.core,
+            )
+            for key in ("file",):
+                if key in request:
+                    request[key] = _rebase(request[key], project, run_root)
+            for item in request.get("calls", []):
+                item["file"] = _rebase(item["file"], project, run_root)
+            request_file = os.path.join(work, "request.json")
+            with open(request_file, "w") as fh:
+                json.dump(request, fh)
+            os.chmod(request_file, 0o644)
+            env = {
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "HOME": "/tmp" if self.isolation == "bwrap" else work,
+                "LANG": "C.UTF-8",
+                "PYTHONPATH": "/semcoder/agent" if self.isolation == "bwrap" else agent_dir(),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONIOENCODING": "utf-8",
+                "SEMCODER_RUN_ID": run_id,
+            }
+            if self.interpreter.prefix != self.interpreter.base_prefix:
+                env["VIRTUAL_ENV"] = self.interpreter.prefix
+            read_fd, write_fd = os.pipe()
+            if self.isolation == "bwrap":
+                cmd = isolation.bwrap_command(
+                    isolation.bwrap_path() or "bwrap",
+                    project,
+                    self.interpreter.roots(),
+                    agent_dir(),
+                    request_file,
+                    self.interpreter.executable,
+                    env,
+                )
+                popen_env = {"PATH": env["PATH"]}
+                cwd = "/"
+            else:
+                cmd = [self.interpreter.executable, "-m", "semcoder_tracer", request_file]
+                popen_env = env
+                cwd = run_root
+                cage = isolation.ProcessGroupCage(run_id, limits.max_processes)
+            cmd.append(str(write_fd))
+            started = time.monotonic()
+            try:
+                proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    pass_fds=(write_fd,),
+                    env=popen_env,
+                    cwd=cwd,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise SemcoderError(f"cannot start the sandbox: {exc}") from exc
+            finally:
+                os.close(write_fd)
+            if cage is not None:
+                cage.adopt(proc.pid)
+            raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage)
+            raw.duration_s = round(time.monotonic() - started, 6)
+            if run_root != project:
+                raw.results = [_map_paths(r, run_root, project) for r in raw.results]
+                raw.stderr = raw.stderr.replace(run_root, project)
+            return raw
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _collect(self, proc: subprocess.Popen, read_fd: int, deadline: float, cage) -> RawRun:
+        cap = self.limits.max_output_bytes
+        buffers = {"out": bytearray(), "err": bytearray(), "res": bytearray()}
+        truncated = {"out": False, "err": False}
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ, "out")  # type: ignore[arg-type]
+        sel.register(proc.stderr, selectors.EVENT_READ, "err")  # type: ignore[arg-type]
+        sel.register(read_fd, selectors.EVENT_READ, "res")
+        open_streams = 3
+        killed = False
+        exited_at = None
+        while open_streams:
+            now = time.monotonic()
+            if now >= deadline:
+                killed = True
+                break
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > 0.5:
+                break  # something the run left behind holds the pipes open
+            for key, _ in sel.select(timeout=min(0.1, max(deadline - now, 0.001))):
+                fd = key.fileobj if isinstance(key.fileobj, int) else key.fileobj.fileno()  # type: ignore[union-attr]
+                chunk = os.read(fd, 65536)
+                name = key.data
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    open_streams -= 1
+                    continue
+                buf = buffers[name]
+                if name == "res" or len(buf) < cap:
+                    buf.extend(chunk if name == "res" else chunk[: cap - len(buf)])
+                if name != "res" and len(buf) >= cap and len(chunk) > 0 and name in truncated:
+                    truncated[name] = truncated[name] or len(buf) >= cap
+        sel.close()
+        self._terminate(proc, cage)
+        os.close(read_fd)
+        results = []
+        for line in bytes(buffers["res"]).decode("utf-8", "replace").splitlines():
+            try:
+                results.append(json.loads(line))
+            except ValueError:
+                break  # cut short by the kill
+        return RawRun(
+            results=results,
+            stdout=bytes(buffers["out"]).decode("utf-8", "replace"),
+            stderr=bytes(buffers["err"]).decode("utf-8", "replace"),
+            stdout_truncated=truncated["out"],
+            returncode=proc.returncode,
+            killed=killed,
+            duration_s=0.0,
+            isolation=self.isolation,
+        )
+
+    def _terminate(self, proc: subprocess.Popen, cage) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if cage is not None:
+            cage.kill_all(None)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _rebase(path: str, old: str, new: str) -> str:
+    path = os.path.realpath(path)
+    if old == new:
+        return path
+    if path == old or path.startswith(old + os.sep):
+        return new + path[len(old) :]
+    return path
+
+
+def _map_paths(value, old: str, new: str):
+    if isinstance(value, str):
+        return new + value[len(old) :] if value == old or value.startswith(old + os.sep) else value
+    if isinstance(value, list):
+        return [_map_paths(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {_map_paths(k, old, new): _map_paths(v, old, new) for k, v in value.items()}
+    return value
+
+
+_FAULT_LINE = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def _faulthandler_location(stderr: str) -> tuple[str | None, int | None]:
+    """faulthandler prints the innermost frame first after a fatal signal."""
+    if "Fatal Python error" not in stderr:
+        return None, None
+    match = _FAULT_LINE.search(stderr[stderr.index("Fatal Python error") :])
+    return (match.group(1), int(match.group(2))) if match else (None, None)

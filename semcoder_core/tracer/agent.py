@@ -1,0 +1,287 @@
+"""The program the sandbox starts in the target interpreter.
+
+``python -m semcoder_tracer REQUEST.json RESULT_FD``: read the request, put the
+limits and guards in place, run the call(s) or pytest node ids under the
+tracer, and write one JSON object per result line to ``RESULT_FD``. The user's
+own output stays on stdout/stderr, where the parent caps it.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import importlib
+import importlib.util
+import json
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+
+from .session import TargetFilter, TraceSession
+
+
+class RunTimeout(KeyboardInterrupt):
+    """Raised in the traced program when its time is up (a KeyboardInterrupt, so pytest stops too)."""
+
+
+class Guard:
+    """Limits and tripwires for the traced program; see platform-notes.md for what each one stops."""
+
+    def __init__(self, request: dict, out) -> None:
+        self.request = request
+        self.out = out
+        self.pid = os.getpid()
+        self.timeout = float(request.get("timeout", 10.0))
+        self.where: tuple[str, int] | None = None
+        self.timed_out = False
+        self.ballast: bytearray | None = None
+        self.is_target = TargetFilter(request.get("targets") or [request["project"]])
+        self.partial = None  # callable giving the result so far, for os._exit
+
+    def install(self) -> None:
+        mb = 1024 * 1024
+        memory = int(self.request.get("memory_mb", 1024)) * mb
+        limits = [
+            (resource.RLIMIT_AS, memory),
+            (resource.RLIMIT_FSIZE, int(self.request.get("max_file_mb", 64)) * mb),
+            (resource.RLIMIT_CORE, 0),
+        ]
+        cpu = int(self.timeout) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
+        nproc = self.request.get("max_processes")
+        if nproc is not None and os.geteuid() != 0:
+            limits.append((resource.RLIMIT_NPROC, int(nproc) + _processes_of_uid(os.getuid())))
+        for which, value in limits:
+            soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
+        # Room to write the result after the program ran out of memory.
+        self.ballast = bytearray(8 * mb)
+        faulthandler.enable(file=sys.stderr, all_threads=False)
+        signal.signal(signal.SIGALRM, self._on_timeout)
+        signal.signal(signal.SIGXCPU, self._on_timeout)
+        sys.addaudithook(_deny_network)
+        real_exit = os._exit
+
+        def _exit(code: int = 0) -> None:
+            if os.getpid() == self.pid and self.partial is not None:
+                result = self.partial()
+                result["status"] = "crashed"
+                result["exception"] = {
+                    "type": "SystemExit",
+                    "message": f"the program called os._exit({code})",
+                    "file": None,
+                    "line": None,
+                }
+                self.emit(result)
+            real_exit(code)
+
+        os._exit = _exit
+
+    def arm(self, seconds: float) -> None:
+        self.timed_out = False
+        self.where = None
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+
+    def disarm(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _on_timeout(self, signum, frame) -> None:
+        if not self.timed_out:
+            self.timed_out = True
+            self.where = self._innermost_target(frame)
+        # Re-arm: if the program swallows this one, the next one comes soon.
+        signal.setitimer(signal.ITIMER_REAL, 0.25)
+        raise RunTimeout()
+
+    def _innermost_target(self, frame):
+        while frame is not None:
+            if self.is_target(frame.f_code.co_filename):
+                return frame.f_code.co_filename, frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def release_memory(self) -> None:
+        self.ballast = None
+
+    def emit(self, result: dict) -> None:
+        if os.getpid() != self.pid:
+            return
+        result.setdefault("peak_rss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        self.out.write(json.dumps(result) + "\n")
+        self.out.flush()
+
+    def timeout_exception(self) -> dict:
+        file, line = self.where if self.where else (None, None)
+        where = f"; it was running line {line} of {os.path.basename(file)}" if line else ""
+        return {
+            "type": "Timeout",
+            "message": f"did not finish within {self.timeout:g} s{where}",
+            "file": file,
+            "line": line,
+        }
+
+
+def _deny_network(event: str, args) -> None:
+    if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
+        sock = args[0]
+        if getattr(sock, "family", None) in (2, 10):  # AF_INET, AF_INET6
+            raise PermissionError(f"network access is blocked in the semcoder sandbox ({event})")
+    elif event == "socket.getaddrinfo":
+        raise PermissionError("network access is blocked in the semcoder sandbox (getaddrinfo)")
+
+
+def _processes_of_uid(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def _exception_info(exc: BaseException, is_target) -> dict:
+    """Type, message and the innermost line in the user's code that the exception passed through."""
+    file = line = None
+    tb = exc.__traceback__
+    frames = traceback.extract_tb(tb) if tb is not None else []
+    for entry in reversed(frames):
+        if is_target(entry.filename):
+            file, line = entry.filename, entry.lineno
+            break
+    if isinstance(exc, SyntaxError) and file is None:
+        file, line = exc.filename, exc.lineno
+    try:
+        message = str(exc)
+    except BaseException:  # noqa: BLE001
+        message = "<unprintable>"
+    if isinstance(exc, SystemExit):
+        message = f"sys.exit({exc.code!r}) was called"
+    return {"type": type(exc).__name__, "message": message[:2000], "file": file, "line": line}
+
+
+def load_module(path: str, project: str):
+    """Import the file the way the project would: as part of its package when it has ``__init__.py``."""
+    path = os.path.realpath(path)
+    parts = [os.path.splitext(os.path.basename(path))[0]]
+    folder = os.path.dirname(path)
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    for entry in (project, os.path.join(project, "src"), folder):
+        if os.path.isdir(entry) and entry not in sys.path:
+            sys.path.insert(0, entry)
+    name = ".".join(parts)
+    if len(parts) > 1:
+        return importlib.import_module(name)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _full_repr(value: object, limit: int = 1_000_000) -> str:
+    try:
+        text = repr(value)
+    except BaseException as exc:  # noqa: BLE001
+        return f"<{type(value).__qualname__} object (repr failed: {type(exc).__name__})>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _session(request: dict) -> TraceSession:
+    caps = request.get("caps", {})
+    return TraceSession(
+        request.get("targets") or [request["project"]],
+        max_states=int(caps.get("max_states", 10)),
+        max_calls=int(caps.get("max_calls", 10)),
+        max_repr=int(caps.get("max_repr", 200)),
+        core=request.get("core", "auto"),
+    )
+
+
+def run_call(guard: Guard, request: dict, file: str, expr: str, timeout: float) -> dict:
+    result: dict = {"status": "ok", "return_repr": None, "exception": None, "lines": {}, "calls": []}
+    session = _session(request)
+    started = time.perf_counter()
+    guard.arm(timeout)
+
+    def snapshot() -> dict:
+        session.stop()
+        result["lines"], result["calls"] = session.lines(), session.calls()
+        result["duration_s"] = round(time.perf_counter() - started, 6)
+        return result
+
+    try:
+        try:
+            code = compile(expr, "<semcoder-call>", "eval")
+        except SyntaxError as exc:
+            result.update(
+                status="error",
+                exception={
+                    "type": "SyntaxError",
+                    "message": f"the call expression is not valid Python: {exc.msg}",
+                    "file": None,
+                    "line": None,
+                },
+            )
+            return result
+        try:
+            module = load_module(file, request["project"])
+        except SyntaxError as exc:
+            result.update(status="syntax-error", exception=_exception_info(exc, guard.is_target))
+            return result
+        guard.partial = snapshot
+        session.start()
+        value = eval(code, module.__dict__)
+        session.stop()
+        result["return_repr"] = _full_repr(value)
+    except RunTimeout:
+        session.stop()
+        result.update(status="timeout", exception=guard.timeout_exception())
+    except MemoryError as exc:
+        guard.release_memory()
+        session.stop()
+        result.update(status="memory-limit", exception=_exception_info(exc, guard.is_target))
+        result["exception"]["message"] = "ran out of memory (limit {} MB)".format(request.get("memory_mb", 1024))
+    except BaseException as exc:  # noqa: BLE001 - the user's program may raise anything
+        session.stop()
+        result.update(status="exception", exception=_exception_info(exc, guard.is_target))
+    finally:
+        guard.disarm()
+        guard.partial = None
+    result["lines"], result["calls"] = session.lines(), session.calls()
+    result["duration_s"] = round(time.perf_counter() - started, 6)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[0]) as fh:
+        request = json.load(fh)
+    out = os.fdopen(int(argv[1]), "w")
+    guard = Guard(request, out)
+    guard.install()
+    project = request["project"]
+    os.chdir(project)
+    mode = request["mode"]
+    if mode == "call":
+        guard.emit(run_call(guard, request, request["file"], request["expr"], guard.timeout))
+    elif mode == "calls":
+        for item in request["calls"]:
+            result = run_call(guard, request, item["file"], item["expr"], float(item.get("timeout", guard.timeout)))
+            result["id"] = item.get("id")
+            guard.emit(result)
+    elif mode == "pytest":
+        from .pytest_run import run_pytest
+
+        guard.emit(run_pytest(guard, request))
+    else:
+        guard.emit({"status": "error", "exception": {"type": "UsageError", "message": f"unknown mode {mode!r}"}})
+    out.close()
+    return 0

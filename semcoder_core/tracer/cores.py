@@ -1,0 +1,221 @@
+"""Two tracer cores behind one small interface, chosen by Python version.
+
+``sys.monitoring`` (3.12+) lets code that is not traced pay nothing after its
+first call; ``sys.settrace`` (3.9-3.11) returns no local tracer for such frames.
+Both feed the same :class:`Recorder`, so traces are identical across versions.
+The hot paths keep everything in local variables on purpose.
+"""
+
+from __future__ import annotations
+
+import dis
+import sys
+import threading
+
+from .recorder import FrameState, Recorder
+
+_YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
+
+
+class SettraceCore:
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.suspended: dict = {}
+
+    def start(self) -> None:
+        threading.settrace(self._global)
+        sys.settrace(self._global)
+
+    def stop(self) -> None:
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
+
+    def _global(self, frame, event, arg):
+        if event != "call":
+            return None
+        resumed = self.suspended.pop(frame, None)
+        if resumed is not None:
+            return resumed
+        crec = self.recorder.code_rec(frame.f_code)
+        if crec is None:
+            return None
+        return self._frame_tracer(frame, crec)
+
+    def _frame_tracer(self, frame, crec):
+        recorder = self.recorder
+        cap = recorder.max_states
+        nxt = recorder.serial.__next__
+        step = recorder.step
+        lines = crec.lines
+        line_of = crec.line
+        suspended = self.suspended
+        fs = FrameState(crec, nxt())
+        recorder.call_start(fs, frame.f_locals)
+
+        def trace(frame, event, arg):
+            if event == "line":
+                lineno = frame.f_lineno
+                rec = lines.get(lineno) or line_of(lineno)
+                rec.hits += 1
+                serial = rec.last = nxt()
+                if rec.examined < cap:
+                    step(fs, rec, serial, frame.f_locals)
+                elif fs.pending is not None:
+                    step(fs, None, serial, frame.f_locals)
+                if fs.unwinding is not None:
+                    fs.unwinding = None
+                return trace
+            if event == "return":
+                exc = fs.unwinding
+                recorder.exit(fs, lambda: frame.f_locals)
+                if exc is None and crec.is_gen and frame.f_code.co_code[frame.f_lasti] in _YIELD_OPS:
+                    fs.yields += 1
+                    suspended[frame] = trace
+                else:
+                    recorder.call_end(fs, arg, exc)
+                return trace
+            if event == "exception":
+                exc = arg[1]
+                if arg[2] is not None and arg[2].tb_next is None:
+                    recorder.raised(line_of(frame.f_lineno), exc)
+                fs.unwinding = exc
+            return trace
+
+        return trace
+
+
+class MonitoringCore:
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.frames: dict = {}
+        self.tool: int | None = None
+        self.local_codes: list = []
+
+    def start(self) -> None:
+        mon = sys.monitoring  # type: ignore[attr-defined]
+        for tool in (4, 3, 2, 1, 0, 5):
+            if mon.get_tool(tool) is None:
+                break
+        else:
+            raise RuntimeError("no free sys.monitoring tool id")
+        mon.use_tool_id(tool, "semcoder")
+        self.tool = tool
+        ev = mon.events
+        for event, callback in self._callbacks().items():
+            mon.register_callback(tool, getattr(ev, event), callback)
+        mon.set_events(tool, ev.PY_START | ev.PY_UNWIND | ev.RAISE)
+
+    def stop(self) -> None:
+        mon = sys.monitoring  # type: ignore[attr-defined]
+        tool = self.tool
+        if tool is None:
+            return
+        mon.set_events(tool, 0)
+        for code in self.local_codes:
+            mon.set_local_events(tool, code, 0)
+        for event in self._callbacks():
+            mon.register_callback(tool, getattr(mon.events, event), None)
+        mon.free_tool_id(tool)
+        self.tool = None
+
+    def _callbacks(self):
+        mon = sys.monitoring  # type: ignore[attr-defined]
+        ev = mon.events
+        disable = mon.DISABLE
+        local_events = ev.LINE | ev.PY_RETURN | ev.PY_YIELD
+        recorder = self.recorder
+        codes = recorder.codes
+        code_rec = recorder.code_rec
+        cap = recorder.max_states
+        nxt = recorder.serial.__next__
+        step = recorder.step
+        frames = self.frames
+        busy = recorder.busy
+        getframe = sys._getframe
+        set_local = mon.set_local_events
+        local_codes = self.local_codes
+
+        def py_start(code, offset):
+            if busy[0]:
+                return None
+            crec = codes.get(code, False)
+            if crec is False:
+                crec = code_rec(code)
+                if crec is None:
+                    return disable
+                set_local(self.tool, code, local_events)
+                local_codes.append(code)
+            elif crec is None:
+                return disable
+            frame = getframe(1)
+            fs = frames[frame] = FrameState(crec, nxt())
+            recorder.call_start(fs, frame.f_locals)
+            return None
+
+        def line(code, lineno):
+            if busy[0]:
+                return None
+            crec = codes[code]
+            rec = crec.lines.get(lineno) or crec.line(lineno)
+            rec.hits += 1
+            serial = rec.last = nxt()
+            if rec.examined < cap or crec.npending:
+                frame = getframe(1)
+                fs = frames.get(frame)
+                if fs is not None:
+                    step(fs, rec if rec.examined < cap else None, serial, frame.f_locals)
+            return None
+
+        def py_return(code, offset, value):
+            if busy[0]:
+                return None
+            frame = getframe(1)
+            fs = frames.pop(frame, None)
+            if fs is not None:
+                recorder.exit(fs, lambda: frame.f_locals)
+                recorder.call_end(fs, value, None)
+            return None
+
+        def py_yield(code, offset, value):
+            if busy[0]:
+                return None
+            frame = getframe(1)
+            fs = frames.get(frame)
+            if fs is not None:
+                recorder.exit(fs, lambda: frame.f_locals)
+                fs.yields += 1
+            return None
+
+        def py_unwind(code, offset, exc):
+            if busy[0] or not codes.get(code):
+                return None
+            frame = getframe(1)
+            fs = frames.pop(frame, None)
+            if fs is not None:
+                recorder.exit(fs, lambda: frame.f_locals)
+                recorder.call_end(fs, None, exc)
+            return None
+
+        def raise_(code, offset, exc):
+            if busy[0]:
+                return None
+            crec = codes.get(code)
+            if crec:
+                recorder.raised(crec.line(getframe(1).f_lineno), exc)
+            return None
+
+        return {
+            "PY_START": py_start,
+            "LINE": line,
+            "PY_RETURN": py_return,
+            "PY_YIELD": py_yield,
+            "PY_UNWIND": py_unwind,
+            "RAISE": raise_,
+        }
+
+
+def make_core(recorder: Recorder, kind: str = "auto"):
+    """``auto`` picks sys.monitoring where it exists."""
+    if kind == "monitoring" or (kind == "auto" and hasattr(sys, "monitoring")):
+        return MonitoringCore(recorder)
+    return SettraceCore(recorder)

@@ -1,0 +1,375 @@
+"""The trace data model and the per-event bookkeeping shared by both tracer cores.
+
+Cost model: the first ``max_states`` executions of each line are examined
+exactly (locals snapshotted before, diffed after). After that a line only
+counts its hits and remembers when it last ran; its last state is rebuilt
+when the frame exits, from the frame's final values of the names that line
+binds. So a loop run a million times costs a counter per line event, and its
+trace still has exact counts and the true final state.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import os
+import types
+
+from .saferepr import IMMUTABLE, SafeRepr
+from .static import bound_names
+
+_SKIP_TYPES = frozenset(
+    (
+        types.ModuleType,
+        types.FunctionType,
+        types.BuiltinFunctionType,
+        types.MethodType,
+        type,
+    )
+)
+# Comprehensions are inlined into their enclosing code from 3.12 on; treating
+# their code objects as part of the enclosing line keeps traces identical.
+_INLINE_CODE_NAMES = frozenset(("<listcomp>", "<dictcomp>", "<setcomp>"))
+_MISSING = object()
+
+
+def _visible(name: str, value: object) -> bool:
+    if name[0] in "@." or (name[:2] == "__" and name[-2:] == "__"):
+        return False
+    t = type(value)
+    return t not in _SKIP_TYPES and not issubclass(t, type)
+
+
+class LineRec:
+    __slots__ = (
+        "hits",
+        "last",
+        "examined",
+        "states",
+        "at",
+        "seq",
+        "names",
+        "exact_last",
+        "final",
+        "final_at",
+        "final_seq",
+        "exc_count",
+        "exc_last",
+    )
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.hits = 0
+        self.last = 0
+        self.examined = 0
+        self.states: list[dict[str, str]] = []
+        self.at: list[int] = []
+        self.seq: list[int] = []
+        self.names = set(names)
+        self.exact_last = 0
+        self.final: dict[str, str] | None = None
+        self.final_at = 0
+        self.final_seq = 0
+        self.exc_count = 0
+        self.exc_last: dict[str, str] | None = None
+
+
+class CallRecords:
+    """Calls of one function: count, and first ``cap`` calls plus the last one."""
+
+    __slots__ = ("file", "name", "qualname", "line", "count", "records", "last")
+
+    def __init__(self, code: types.CodeType) -> None:
+        self.file = code.co_filename
+        self.name = code.co_name
+        self.qualname = getattr(code, "co_qualname", code.co_name)
+        self.line = code.co_firstlineno
+        self.count = 0
+        self.records: list[dict] = []
+        self.last: dict | None = None
+
+
+class CodeRec:
+    __slots__ = ("file", "lines", "bound", "named", "calls", "npending", "nargs", "is_gen")
+
+    def __init__(self, code: types.CodeType, bound: dict[int, frozenset[str]]) -> None:
+        self.file = code.co_filename
+        self.lines: dict[int, LineRec] = {}
+        self.bound = bound
+        self.named: list[LineRec] = []  # lines known to bind names, for reconstruction
+        self.calls = CallRecords(code)
+        self.npending = 0
+        flags = code.co_flags
+        nargs = code.co_argcount + code.co_kwonlyargcount
+        nargs += bool(flags & 0x04) + bool(flags & 0x08)  # *args, **kwargs
+        self.nargs = nargs
+        self.is_gen = bool(flags & (0x20 | 0x80 | 0x200))  # generator, coroutine, async generator
+
+    def line(self, lineno: int) -> LineRec:
+        rec = self.lines.get(lineno)
+        if rec is None:
+            rec = self.lines[lineno] = LineRec(self.bound.get(lineno, frozenset()))
+            if rec.names:
+                self.named.append(rec)
+        return rec
+
+
+class FrameState:
+    """Per-frame bookkeeping: the line whose exact diff is open, and its snapshot."""
+
+    __slots__ = ("code", "pending", "pat", "snap", "start", "call", "unwinding", "yields")
+
+    def __init__(self, code: CodeRec, start: int) -> None:
+        self.code = code
+        self.pending: LineRec | None = None
+        self.pat = 0
+        self.snap: dict[str, tuple[object, str | None]] = {}
+        self.start = start
+        self.call: dict | None = None
+        self.unwinding: BaseException | None = None
+        self.yields = 0
+
+
+class Recorder:
+    """Collects a trace for code objects whose file is one of the targets."""
+
+    def __init__(
+        self,
+        is_target,
+        max_states: int = 10,
+        max_calls: int = 10,
+        saferepr: SafeRepr | None = None,
+    ) -> None:
+        self.is_target = is_target
+        self.max_states = max_states
+        self.max_calls = max_calls
+        self.repr = saferepr or SafeRepr()
+        # Set while a user's __repr__ runs from inside a callback, so its frames
+        # are not traced (sys.monitoring does not suppress nested events).
+        self.busy = self.repr.busy
+        self.serial = itertools.count(1)
+        self.codes: dict[types.CodeType, CodeRec | None] = {}
+        self._bound_cache: dict[str, dict[int, frozenset[str]]] = {}
+
+    # -- which code is traced ------------------------------------------------
+
+    def code_rec(self, code: types.CodeType) -> CodeRec | None:
+        """The record for ``code``, or None when it is not traced (cached)."""
+        try:
+            return self.codes[code]
+        except KeyError:
+            pass
+        rec = None
+        filename = code.co_filename
+        if code.co_name not in _INLINE_CODE_NAMES and self.is_target(filename):
+            bound = self._bound_cache.get(filename)
+            if bound is None:
+                bound = self._bound_cache[filename] = bound_names("".join(linecache.getlines(filename)))
+            rec = CodeRec(code, bound)
+        self.codes[code] = rec
+        return rec
+
+    # -- exact diffs -----------------------------------------------------------
+
+    def snapshot(self, local_vars) -> dict[str, tuple[object, str | None]]:
+        snap = {}
+        rep = self.repr
+        for name, value in local_vars.items():
+            if type(value) in IMMUTABLE:
+                snap[name] = (value, None)
+            elif _visible(name, value):
+                snap[name] = (value, rep(value))
+        return snap
+
+    def step(self, fs: FrameState, rec: LineRec | None, serial: int, local_vars) -> None:
+        """Close the frame's open diff (if any) and open one for ``rec`` (if not None)."""
+        if fs.pending is not None:
+            new = self._close(fs, local_vars, serial)
+            if rec is None:
+                return
+            fs.snap = new
+        elif rec is None:
+            return
+        else:
+            fs.snap = self.snapshot(local_vars)
+        fs.pending = rec
+        fs.code.npending += 1
+        rec.examined += 1
+        fs.pat = rec.hits
+        if serial > rec.exact_last:
+            rec.exact_last = serial
+
+    def _close(self, fs: FrameState, local_vars, serial: int) -> dict[str, tuple[object, str | None]]:
+        """Diff the frame's locals against the open snapshot; ``serial`` orders the change."""
+        rec = fs.pending
+        old = fs.snap
+        rep = self.repr
+        changed: dict[str, str] = {}
+        new: dict[str, tuple[object, str | None]] = {}
+        for name, value in local_vars.items():
+            before = old.get(name)
+            if type(value) in IMMUTABLE:
+                new[name] = (value, None)
+                if before is None or (
+                    before[0] is not value and (type(before[0]) is not type(value) or before[0] != value)
+                ):
+                    if _visible(name, value):
+                        changed[name] = rep(value)
+            elif _visible(name, value):
+                text = rep(value)
+                new[name] = (value, text)
+                if before is None or before[0] is not value or before[1] != text:
+                    changed[name] = text
+        fs.pending = None
+        fs.code.npending -= 1
+        if changed:
+            if not rec.names:
+                fs.code.named.append(rec)
+            rec.names.update(changed)
+            if len(rec.states) < self.max_states:
+                rec.states.append(changed)
+                rec.at.append(fs.pat)
+                rec.seq.append(serial)
+            elif serial >= rec.final_seq:
+                rec.final, rec.final_at, rec.final_seq = changed, fs.pat, serial
+        return new
+
+    # -- frame exits: last states of lines past their cap ---------------------
+
+    def exit(self, fs: FrameState, local_vars_of) -> None:
+        """The frame returns, yields or unwinds: close its diff, rebuild capped lines' last states."""
+        if fs.pending is not None:
+            self._close(fs, local_vars_of(), next(self.serial))
+        start = fs.start
+        named = fs.code.named
+        for rec in named:
+            if rec.last > rec.exact_last and rec.last >= start:
+                break
+        else:
+            return
+        local_vars = local_vars_of()
+        writer: dict[str, LineRec] = {}
+        for rec in named:
+            if rec.last >= start:
+                for name in rec.names:
+                    w = writer.get(name)
+                    if w is None or rec.last > w.last:
+                        writer[name] = rec
+        finals: dict[LineRec, dict[str, str]] = {}
+        for name, rec in writer.items():
+            if rec.last > rec.exact_last:
+                value = local_vars.get(name, _MISSING)
+                if value is not _MISSING and _visible(name, value):
+                    finals.setdefault(rec, {})[name] = self.repr(value)
+        for rec, state in finals.items():
+            if rec.last >= rec.final_seq:
+                rec.final, rec.final_at, rec.final_seq = state, rec.hits, rec.last
+
+    # -- calls -----------------------------------------------------------------
+
+    def call_start(self, fs: FrameState, local_vars) -> None:
+        calls = fs.code.calls
+        calls.count += 1
+        args = {}
+        for name in list(local_vars)[: fs.code.nargs]:
+            args[name] = self.repr(local_vars[name])
+        record = {"at": calls.count, "args": args, "return_repr": None, "exception": None}
+        if calls.count <= self.max_calls:
+            calls.records.append(record)
+        else:
+            calls.last = record
+        fs.call = record
+
+    def call_end(self, fs: FrameState, value: object, exc: BaseException | None) -> None:
+        record = fs.call
+        if record is None:
+            return
+        if exc is not None:
+            record["exception"] = {"type": type(exc).__name__, "message": _message(exc)}
+        else:
+            record["return_repr"] = self.repr(value)
+        if fs.yields:
+            record["yields"] = fs.yields
+
+    def raised(self, rec: LineRec, exc: BaseException) -> None:
+        rec.exc_count += 1
+        rec.exc_last = {"type": type(exc).__name__, "message": _message(exc)}
+
+    # -- output ------------------------------------------------------------------
+
+    def lines_json(self, path_map=None) -> dict[str, dict[str, dict]]:
+        out: dict[str, dict[int, dict]] = {}
+        for code_rec in self.codes.values():
+            if code_rec is None:
+                continue
+            path = path_map(code_rec.file) if path_map else code_rec.file
+            per_file = out.setdefault(path, {})
+            for lineno, rec in code_rec.lines.items():
+                entry = per_file.get(lineno)
+                if entry is None:
+                    entry = per_file[lineno] = {"hits": 0, "_recs": []}
+                entry["hits"] += rec.hits
+                entry["_recs"].append(rec)
+        result: dict[str, dict[str, dict]] = {}
+        for path in sorted(out):
+            result[path] = {}
+            for lineno in sorted(out[path]):
+                entry = out[path][lineno]
+                result[path][str(lineno)] = _merge_line(entry["hits"], entry.pop("_recs"))
+        return result
+
+    def calls_json(self, path_map=None) -> list[dict]:
+        out = []
+        for code_rec in self.codes.values():
+            if code_rec is None or not code_rec.calls.count:
+                continue
+            c = code_rec.calls
+            records = list(c.records)
+            if c.last is not None:
+                records.append(c.last)
+            out.append(
+                {
+                    "file": path_map(c.file) if path_map else c.file,
+                    "name": c.name,
+                    "qualname": c.qualname,
+                    "line": c.line,
+                    "count": c.count,
+                    "records": records,
+                }
+            )
+        out.sort(key=lambda d: (d["file"], d["line"], d["qualname"]))
+        return out
+
+
+def _merge_line(hits: int, recs: list[LineRec]) -> dict:
+    """One line can belong to several code objects (a lambda or a comprehension on it)."""
+    items = []
+    exc_count, exc_last = 0, None
+    for rec in recs:
+        items.extend(zip(rec.seq, rec.at, rec.states))
+        if rec.final is not None and (not rec.seq or rec.final_seq > rec.seq[-1]):
+            if not rec.states or rec.final != rec.states[-1]:
+                items.append((rec.final_seq, rec.final_at, rec.final))
+        exc_count += rec.exc_count
+        exc_last = rec.exc_last or exc_last
+    items.sort(key=lambda item: item[0])
+    entry: dict = {
+        "hits": hits,
+        "states": [s for _, _, s in items],
+        "at": [a for _, a, _ in items],
+        "seq": [q for q, _, _ in items],
+    }
+    if exc_count:
+        entry["raised"] = dict(exc_last or {}, count=exc_count)
+    return entry
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001
+        text = "<unprintable>"
+    return text if len(text) <= 1000 else text[:997] + "..."
+
+
+def normcase_path(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))

@@ -1,0 +1,75 @@
+"""What each source line can bind, read off the file's syntax tree.
+
+The tracer diffs locals exactly for the first executions of a line; after that
+it only counts hits and reconstructs the line's last state from the frame's
+values at exit. Knowing which names a line assigns lets that reconstruction
+attribute a value to the right line even when the first executions did not
+change it.
+"""
+
+from __future__ import annotations
+
+import ast
+
+
+class _Binder(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.names: dict[int, set[str]] = {}
+
+    def _add(self, line: int, name: str) -> None:
+        self.names.setdefault(line, set()).add(name)
+
+    def _target(self, line: int, node: ast.AST) -> None:
+        if isinstance(node, ast.Name):
+            self._add(line, node.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                self._target(line, elt)
+        elif isinstance(node, ast.Starred):
+            self._target(line, node.value)
+        elif isinstance(node, (ast.Subscript, ast.Attribute)):
+            base = node.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                self._add(line, base.id)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._target(node.lineno, target)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._target(node.lineno, node.target)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._target(node.lineno, node.target)
+        self.generic_visit(node)
+
+    def visit_For(self, node: ast.For) -> None:
+        self._target(node.lineno, node.target)
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._target(node.lineno, node.target)
+        self.generic_visit(node)
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if node.optional_vars is not None:
+            self._target(node.context_expr.lineno, node.optional_vars)
+        self.generic_visit(node)
+
+
+def bound_names(source: str) -> dict[int, frozenset[str]]:
+    """Map line number -> names that a statement starting on that line may bind or mutate."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    binder = _Binder()
+    binder.visit(tree)
+    return {line: frozenset(names) for line, names in binder.names.items()}
