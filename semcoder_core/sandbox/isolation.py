@@ -54,7 +54,9 @@ def bwrap_command(
     request_file: str,
     executable: str,
     env: dict[str, str],
+    project_source: str | None = None,
 ) -> list[str]:
+    """The bwrap command line; ``project_source`` (default ``project``) is bound read-only at ``project``."""
     as_root = os.geteuid() == 0
     cmd = [bwrap, "--die-with-parent", "--new-session"]
     if as_root:
@@ -70,11 +72,25 @@ def bwrap_command(
             cmd += ["--ro-bind", top, top]
     for path in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/ssl"):
         cmd += ["--ro-bind-try", path, path]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--tmpfs", "/run"]
+    # Folders above the bound ones are created world-traversable: a host /root is 0700,
+    # and the throwaway uid must reach the interpreter below it.
+    # Below the fresh tmpfs /tmp and /run folders can be made too (a project under pytest's
+    # tmp_path sits below the 0700 /tmp/pytest-of-root); below /usr, /proc and /dev they cannot.
+    fixed = ("/usr", "/proc", "/dev")
+    parents = {
+        str(parent)
+        for path in [*roots, project]
+        for parent in Path(path).parents
+        if str(parent) not in ("/", "/tmp", "/run")
+        and not any(str(parent) == top or str(parent).startswith(top + "/") for top in fixed)
+    }
+    for parent in sorted(parents, key=lambda p: p.count("/")):
+        cmd += ["--perms", "0755", "--dir", parent]
     for root in roots:
         if not root.startswith("/usr/"):
             cmd += ["--ro-bind", root, root]
-    cmd += ["--ro-bind", project, project]
+    cmd += ["--ro-bind", project_source or project, project]
     cmd += [
         "--perms",
         "0755",
@@ -90,7 +106,7 @@ def bwrap_command(
     cmd += ["--chdir", project]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
-    if as_root and shutil.which("setpriv"):
+    if drops_uid():
         uid = str(pick_uid())
         cmd += ["--", shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     else:
@@ -98,9 +114,25 @@ def bwrap_command(
     return cmd + [executable, "-m", "semcoder_tracer", "/semcoder/request.json"]
 
 
-def copy_project(project: str, dest: str) -> str:
+def drops_uid() -> bool:
+    """bwrap started as root runs the code as a throwaway uid (see bwrap_command)."""
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def readable_by_others(path: str) -> bool:
+    return os.stat(path).st_mode & 0o005 == 0o005
+
+
+def copy_project(project: str, dest: str, world_readable: bool = False) -> str:
     target = os.path.join(dest, "project")
     shutil.copytree(project, target, ignore=_COPY_IGNORE, symlinks=True)
+    if world_readable:
+        for folder, _dirs, files in os.walk(target):
+            os.chmod(folder, os.stat(folder).st_mode | 0o755)
+            for name in files:
+                path = os.path.join(folder, name)
+                if not os.path.islink(path):
+                    os.chmod(path, os.stat(path).st_mode | 0o444)
     return target
 
 

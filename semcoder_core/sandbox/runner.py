@@ -130,7 +130,9 @@ class Sandbox:
     def _no_result(self, raw: RawRun) -> dict:
         """The process ended without a result: say why from its exit and its stderr."""
         code = raw.returncode
-        where = _faulthandler_location(raw.stderr)
+        if raw.isolation == "bwrap" and code is not None and code > 128 and (code - 128) in signal.valid_signals():
+            code = -(code - 128)  # bwrap exits with 128 + N when its child was killed by signal N
+        where = _faulthandler_location(raw.stderr, str(self.project))
         if raw.killed:
             status, message = "timeout", f"did not finish within {self.limits.timeout_s:g} s and was killed"
         elif code is not None and code < 0:
@@ -198,14 +200,13 @@ class Sandbox:
                 env["VIRTUAL_ENV"] = self.interpreter.prefix
             read_fd, write_fd = os.pipe()
             if self.isolation == "bwrap":
+                # The throwaway uid cannot read a private project (a 0700 folder): bind a readable copy.
+                source = project
+                if isolation.drops_uid() and not isolation.readable_by_others(project):
+                    source = isolation.copy_project(project, work, world_readable=True)
                 cmd = isolation.bwrap_command(
-                    isolation.bwrap_path() or "bwrap",
-                    project,
-                    self.interpreter.roots(),
-                    agent_dir(),
-                    request_file,
-                    self.interpreter.executable,
-                    env,
+                    isolation.bwrap_path() or "bwrap", project, self.interpreter.roots(), agent_dir(),
+                    request_file, self.interpreter.executable, env, project_source=source,
                 )
                 popen_env = {"PATH": env["PATH"]}
                 cwd = "/"
@@ -296,6 +297,19 @@ class Sandbox:
         )
 
     def _terminate(self, proc: subprocess.Popen, cage) -> None:
+        if self.isolation == "bwrap" and proc.poll() is None:
+            # Kill the pid namespace's init, not bwrap: bwrap then exits only once the kernel has
+            # reaped every process of the namespace. Killing bwrap itself returns at once while the
+            # namespace dies later, so processes of the run would outlive this call for a moment.
+            for child in _child_pids(proc.pid):
+                try:
+                    os.kill(child, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
@@ -334,9 +348,28 @@ def _map_paths(value, old: str, new: str):
 _FAULT_LINE = re.compile(r'File "([^"]+)", line (\d+)')
 
 
-def _faulthandler_location(stderr: str) -> tuple[str | None, int | None]:
-    """faulthandler prints the innermost frame first after a fatal signal."""
+def _faulthandler_location(stderr: str, project: str) -> tuple[str | None, int | None]:
+    """faulthandler prints the innermost frame first after a fatal signal: the innermost frame in
+    the project (a crash is usually inside a library the project called), else the innermost one."""
     if "Fatal Python error" not in stderr:
         return None, None
-    match = _FAULT_LINE.search(stderr[stderr.index("Fatal Python error") :])
-    return (match.group(1), int(match.group(2))) if match else (None, None)
+    frames = _FAULT_LINE.findall(stderr[stderr.index("Fatal Python error") :])
+    for file, line in frames:
+        if file.startswith(project.rstrip(os.sep) + os.sep):
+            return file, int(line)
+    return (frames[0][0], int(frames[0][1])) if frames else (None, None)
+
+
+def _child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid`` (from /proc/*/stat: /proc/PID/task/*/children is not on every kernel)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if len(fields) > 1 and fields[1] == str(pid).encode():
+                children.append(int(entry))
+    return children

@@ -78,7 +78,7 @@ class SafeRepr:
             return "frozenset(" + self._seq(obj, "{", "}", level) + ")" if obj else "frozenset()"  # type: ignore[arg-type]
         if t is dict:
             return self._dict(obj, level)  # type: ignore[arg-type]
-        return self._other(obj)
+        return self._other(obj, level)
 
     def _cut(self, text: str, truncated: bool) -> str:
         if not truncated:
@@ -108,11 +108,30 @@ class SafeRepr:
             parts.append(self._repr(k, level + 1) + ": " + self._repr(v, level + 1))
         return "{" + ", ".join(parts) + "}"
 
-    def _other(self, obj: object) -> str:
+    def _attrs(self, obj: object, level: int) -> str:
+        name = _short_type(obj)
+        attrs = obj.__dict__
+        if not attrs:
+            return f"<{name}>"
+        if level >= self.max_depth:
+            return f"<{name} ...>"
+        parts = []
+        for i, (key, value) in enumerate(attrs.items()):
+            if i >= self.max_items:
+                parts.append("...")
+                break
+            parts.append(f"{key}={self._repr(value, level + 1)}")
+        return f"<{name} " + ", ".join(parts) + ">"
+
+    def _other(self, obj: object, level: int) -> str:
         t = type(obj)
         bad = self._bad_types.get(t)
         if bad is not None:
             return f"<{_short_type(obj)} object ({bad})>"
+        if t.__repr__ is object.__repr__ and isinstance(getattr(obj, "__dict__", None), dict):
+            # The default repr shows an address, which says nothing and changes every run:
+            # show the attributes instead, so the reader (and change detection) sees them.
+            return self._attrs(obj, level)
         if type(t.__repr__).__name__ == "wrapper_descriptor":
             text = repr(obj)
         else:

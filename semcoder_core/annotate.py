@@ -1,0 +1,125 @@
+"""Turn a trace into the short texts shown at line ends (terminal and editor alike)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+
+def variable_series(entry: dict) -> dict[str, list[str]]:
+    """Per variable, the values a line gave it, in execution order (from the kept states)."""
+    series: dict[str, list[str]] = {}
+    for state in entry.get("states", []):
+        for name, value in state.items():
+            series.setdefault(name, []).append(value)
+    return series
+
+
+def format_values(values: list[str], hits: int, max_values: int = 5) -> str:
+    """``0 → 1 → 2 … 9`` — first values, an ellipsis where kept states skip executions, the last."""
+    if len(values) > max_values:
+        values = values[: max_values - 1] + ["…", values[-1]]
+    elif hits > len(values) + 1 and len(values) > 1:
+        values = values[:-1] + ["…", values[-1]]
+    text = " → ".join(values)
+    return text.replace("→ … →", "…")
+
+
+def line_annotation(entry: dict, max_values: int = 5, max_length: int = 120) -> str:
+    """E.g. ``i = 0 → 1 → 2 … 9 (10×)``, ``total = 6``, ``raised KeyError: 'k'``."""
+    hits = entry.get("hits", 0)
+    parts = []
+    for name, values in variable_series(entry).items():
+        parts.append(f"{name} = {format_values(values, hits, max_values)}")
+    text = ", ".join(parts)
+    if hits > 1 and text:
+        text += f" ({hits}×)"
+    raised = entry.get("raised")
+    if raised:
+        message = (raised.get("message") or "").splitlines()
+        exc = f"raised {raised['type']}" + (f": {message[0]}" if message else "")
+        text = f"{text}; {exc}" if text else exc
+    if len(text) > max_length:
+        text = text[: max_length - 1] + "…"
+    return text
+
+
+@dataclass(frozen=True)
+class Span:
+    name: str
+    start: int  # the def line (decorators excluded)
+    end: int
+
+
+def function_spans(source: str) -> list[Span]:
+    """Every function and method in the source, with its first and last line."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    spans = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            spans.append(Span(node.name, node.lineno, node.end_lineno or node.lineno))
+    spans.sort(key=lambda s: (s.start, -s.end))
+    return spans
+
+
+def executed_functions(source: str, file_lines: dict[str, dict]) -> list[Span]:
+    """The outermost functions that ran at least one line, in source order."""
+    executed = {int(n) for n, e in file_lines.items() if e.get("hits")}
+    chosen: list[Span] = []
+    for span in function_spans(source):
+        if any(span.start <= n <= span.end for n in executed):
+            if not any(c.start <= span.start and span.end <= c.end for c in chosen):
+                chosen.append(span)
+    return chosen
+
+
+def branch_lines(source: str) -> dict[int, tuple[str, int]]:
+    """``if``/``elif``/``while`` line -> (kind, first line of its body)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    out: dict[int, tuple[str, int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.While)) and node.body:
+            out[node.lineno] = ("while" if isinstance(node, ast.While) else "if", node.body[0].lineno)
+    return out
+
+
+def branch_note(kind: str, hits: int, body_hits: int) -> str:
+    """``→ True`` once, or ``→ True 3×, False 7×`` over several executions."""
+    taken = min(body_hits, hits)
+    not_taken = hits - taken
+    if hits == 1:
+        return "→ True" if taken else "→ False"
+    parts = [f"True {taken}×"] if taken else []
+    if not_taken:
+        parts.append(f"False {not_taken}×")
+    return "→ " + ", ".join(parts)
+
+
+def return_lines(source: str) -> dict[int, int]:
+    """``return`` statement line -> its function's first line as code objects count it (decorators included)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    out: dict[int, int] = {}
+    for func in ast.walk(tree):
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(func):
+                if isinstance(node, ast.Return):
+                    first = min([func.lineno] + [d.lineno for d in func.decorator_list])
+                    out.setdefault(node.lineno, first)
+    return out
+
+
+def returned_values(calls: list[dict], file: str, first_line: int) -> list[str]:
+    """Return values, in call order, of the function whose code starts at ``first_line`` of ``file``."""
+    for call in calls:
+        if call["file"] == file and call["line"] == first_line:
+            return [r["return_repr"] for r in call["records"] if r.get("return_repr") is not None]
+    return []

@@ -1,0 +1,64 @@
+"""``semcoder``: trace calls and tests, debug failing tests, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import SemcoderError
+from ..project import find_root
+from . import commands
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit of one run")
+    p.add_argument("--memory-mb", type=int, metavar="N", help="memory limit of one run")
+    p.add_argument("--python", metavar="PATH", help="interpreter that runs the code (default: project venv)")
+    p.add_argument("--isolation", choices=["auto", "bwrap", "copy"], help="how runs are isolated")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="semcoder", description="See what your Python code does.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    trace = sub.add_parser("trace", help="trace a call of code in FILE, or a pytest node id")
+    trace.add_argument("target", help="FILE (with --call) or a pytest node id such as tests/test_x.py::test_y")
+    trace.add_argument("--call", metavar="EXPR", help='the call to trace, e.g. "median([3, 1, 2])"')
+    _add_run_options(trace)
+    trace.set_defaults(handler=commands.trace)
+
+    debug = sub.add_parser("debug", help="run tests, trace the failing ones, show what happened")
+    debug.add_argument("target", nargs="?", default=".", help="a folder, test file or node id (default: .)")
+    _add_run_options(debug)
+    debug.set_defaults(handler=commands.debug)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    overrides: dict = {}
+    if args.timeout is not None:
+        overrides.setdefault("run", {})["timeout_seconds"] = args.timeout
+    if args.memory_mb is not None:
+        overrides.setdefault("run", {})["memory_mb"] = args.memory_mb
+    if args.isolation is not None:
+        overrides.setdefault("run", {})["isolation"] = args.isolation
+    if args.python is not None:
+        overrides["python"] = args.python
+    try:
+        target = Path(args.target.partition("::")[0])
+        settings = Settings.load(find_root(target) if target.exists() else None, overrides)
+        return int(args.handler(args, settings))
+    except SemcoderError as exc:
+        if args.json:
+            print(json.dumps({"status": "error", "error": str(exc)}))
+        else:
+            print(f"semcoder: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,119 @@
+"""The work behind each ``semcoder`` subcommand; printing is in :mod:`.output`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import SemcoderError
+from ..project import Target, find_root, parse_target
+from ..sandbox import Sandbox
+from . import output
+
+# Exit codes (design.md): 0 success, 1 the target could not run as asked, 2 usage error.
+_FAILED_TO_RUN = {"syntax-error", "error"}
+
+
+def make_sandbox(project: Path, settings: Settings) -> Sandbox:
+    return Sandbox(
+        project,
+        python=settings.python,
+        limits=settings.run.limits(),
+        isolation_mode=settings.run.isolation,
+        caps=settings.trace.caps(),
+    )
+
+
+def trace(args, settings: Settings) -> int:
+    if args.call is not None:
+        if "::" in args.target:
+            raise SemcoderError("--call takes a FILE, not a node id")
+        file = Path(args.target)
+        if not file.is_file():
+            raise SemcoderError(f"no such file: {args.target}")
+        project = find_root(file)
+        result = make_sandbox(project, settings).trace_call(file, args.call)
+        result["target"] = {"file": str(file.resolve()), "call": args.call}
+    else:
+        target = parse_target(args.target)
+        if not target.is_node_id and not target.path.is_file():
+            raise SemcoderError('give a FILE with --call "EXPR", or a pytest node id (tests/test_x.py::test_y)')
+        result = test_result(make_sandbox(target.project, settings), target)
+        project = target.project
+    if args.json:
+        print(json.dumps(result))
+    else:
+        output.print_trace(result, project, settings)
+    return 1 if result["status"] in _FAILED_TO_RUN else 0
+
+
+def test_result(sandbox: Sandbox, target: Target) -> dict:
+    """Trace one node id; the trace document of its test, with the run's status."""
+    run = sandbox.run_tests([target.node], trace=True)
+    tests = run.get("tests") or []
+    if run["status"] in _FAILED_TO_RUN or not tests:
+        return {**run, "return_repr": None, "lines": {}, "test": None}
+    test = tests[0]
+    return {
+        "status": run["status"],
+        "return_repr": None,
+        "exception": test["exception"] if test["outcome"] != "passed" else None,
+        "lines": test["lines"],
+        "calls": test["calls"],
+        "stdout": test["stdout"],
+        "duration_s": test["duration_s"],
+        "test": {k: v for k, v in test.items() if k not in ("lines", "calls", "stdout")},
+        "tests_run": len(tests),
+        "isolation": run.get("isolation"),
+    }
+
+
+def debug(args, settings: Settings) -> int:
+    target = parse_target(args.target)
+    sandbox = make_sandbox(target.project, settings)
+    report: dict = {"status": "ok", "project": str(target.project), "target": target.node}
+    with output.progress(enabled=not args.json) as bar:
+        if target.is_node_id:
+            failing = [target.node]
+            report["summary"] = None
+        else:
+            suite_limits = sandbox.limits.model_copy(update={"timeout_s": max(sandbox.limits.timeout_s, 120.0)})
+            suite = Sandbox(
+                target.project,
+                python=settings.python,
+                limits=suite_limits,
+                isolation_mode=sandbox.isolation,
+                caps=sandbox.caps,
+            )
+            bar.step(f"Running the tests in {target.node}")
+            run = suite.run_tests([target.node], trace=False)
+            if run["status"] in _FAILED_TO_RUN or run["status"] == "timeout":
+                report.update(status=run["status"], exception=run.get("exception"), tests=[])
+                return _finish(args, report, target.project, settings)
+            tests = run.get("tests", [])
+            failing = [t["nodeid"] for t in tests if t["outcome"] in ("failed", "error", "timeout")]
+            report["summary"] = _summary(tests)
+        traced = []
+        bar.start_tests(len(failing))
+        for node in failing:
+            bar.step(f"Tracing {node}")
+            traced.append(test_result(sandbox, Target(target.project, target.path, node)))
+            bar.advance()
+    report["tests"] = traced
+    return _finish(args, report, target.project, settings)
+
+
+def _summary(tests: list[dict]) -> dict:
+    counts: dict[str, int] = {}
+    for test in tests:
+        counts[test["outcome"]] = counts.get(test["outcome"], 0) + 1
+    return {"total": len(tests), **counts}
+
+
+def _finish(args, report: dict, project: Path, settings: Settings) -> int:
+    if args.json:
+        print(json.dumps(report))
+    else:
+        output.print_debug(report, project, settings)
+    return 1 if report["status"] in _FAILED_TO_RUN else 0

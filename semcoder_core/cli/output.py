@@ -1,0 +1,264 @@
+"""Terminal rendering: annotated source, failures and a short account of each run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.text import Text
+
+from ..annotate import (
+    branch_lines,
+    branch_note,
+    executed_functions,
+    format_values,
+    line_annotation,
+    return_lines,
+    returned_values,
+)
+from ..config import Settings
+
+console = Console(highlight=False, soft_wrap=True)
+_STATUS_STYLE = {
+    "ok": ("✓", "green"),
+    "exception": ("✗", "red"),
+    "timeout": ("⏱", "yellow"),
+    "memory-limit": ("✗", "red"),
+    "crashed": ("✗", "red"),
+    "syntax-error": ("✗", "red"),
+    "error": ("✗", "red"),
+}
+
+
+class _Bar:
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.task = None
+
+    def step(self, text: str) -> None:
+        if self.progress is not None:
+            if self.task is None:
+                self.task = self.progress.add_task(text, total=None)
+            self.progress.update(self.task, description=text)
+
+    def start_tests(self, total: int) -> None:
+        if self.progress is not None and total:
+            if self.task is None:
+                self.task = self.progress.add_task("Tracing", total=total)
+            self.progress.update(self.task, total=total, completed=0)
+
+    def advance(self) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task)
+
+
+@contextlib.contextmanager
+def progress(enabled: bool = True):
+    if not enabled or not console.is_terminal:
+        yield _Bar(None)
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        yield _Bar(bar)
+
+
+def _rel(path: str, project: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(project).as_posix()
+    except ValueError:
+        return path
+
+
+def _read(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return []
+
+
+def line_notes(path: str, source: str, file_lines: dict, calls: list[dict], max_values: int) -> dict[int, str]:
+    """Line -> what it did: states, branch taken, value returned."""
+    notes = {}
+    branches = branch_lines(source)
+    returns = return_lines(source)
+    for key, entry in file_lines.items():
+        lineno, hits = int(key), entry.get("hits", 0)
+        if not hits:
+            continue
+        parts = [line_annotation(entry, max_values)]
+        if lineno in branches:
+            kind, body = branches[lineno]
+            body_hits = file_lines.get(str(body), {}).get("hits", 0)
+            parts.append(branch_note(kind, hits - (kind == "while" and body_hits < hits), body_hits))
+        if lineno in returns and not entry.get("raised"):
+            values = returned_values(calls, path, returns[lineno])
+            if values and _single_return_executed(lineno, returns, file_lines):
+                parts.append("⟵ returns " + format_values(values, len(values), max_values))
+        notes[lineno] = "  ".join(p for p in parts if p)
+    return notes
+
+
+def _single_return_executed(lineno: int, returns: dict[int, int], file_lines: dict) -> bool:
+    same = [n for n, first in returns.items() if first == returns[lineno]]
+    return sum(1 for n in same if file_lines.get(str(n), {}).get("hits")) == 1
+
+
+def annotated_source(
+    path: str, file_lines: dict, settings: Settings, marks: dict[int, str] | None = None, calls: list | None = None
+) -> Text:
+    """The functions of ``path`` that ran, each line followed by its states."""
+    source = _read(path)
+    marks = marks or {}
+    notes = line_notes(path, "\n".join(source), file_lines, calls or [], settings.annotations.max_values_per_line)
+    spans = executed_functions("\n".join(source), file_lines)
+    ranges = [(s.start, s.end) for s in spans]
+    if not ranges:  # module-level code only, e.g. a script
+        executed = sorted(int(n) for n in file_lines)
+        ranges = [(executed[0], executed[-1])] if executed else []
+    width = max(
+        (len(source[n - 1].rstrip()) for a, b in ranges for n in range(a, b + 1) if n <= len(source)), default=0
+    )
+    width = min(max(width, 20), 72)
+    out = Text()
+    for index, (start, end) in enumerate(ranges):
+        if index:
+            out.append("   ⋮\n", style="dim")
+        for lineno in range(start, min(end, len(source)) + 1):
+            text = source[lineno - 1].rstrip()
+            entry = file_lines.get(str(lineno))
+            ran = bool(entry and entry.get("hits"))
+            out.append(f"{lineno:5d}  ", style="dim")
+            out.append(text.ljust(width) if len(text) < width else text, style=None if ran else "dim")
+            note = notes.get(lineno, "") if lineno not in marks else ""
+            if note:
+                out.append("   " + note, style="cyan")
+            if lineno in marks:
+                out.append("   " + marks[lineno], style="bold red")
+            out.append("\n")
+    return out
+
+
+def _is_test_file(path: str) -> bool:
+    name = os.path.basename(path)
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def _files_in_order(lines: dict) -> list[str]:
+    """Code under test first, test files last."""
+    return sorted(lines, key=lambda f: (_is_test_file(f), f))
+
+
+def _exception_marks(exc: dict | None) -> dict[str, dict[int, str]]:
+    marks: dict[str, dict[int, str]] = {}
+    if exc:
+        for frame in exc.get("traceback", [])[:-1]:
+            marks.setdefault(frame["file"], {})[frame["line"]] = "⟵ called here"
+        if exc.get("file") and exc.get("line"):
+            marks.setdefault(exc["file"], {})[exc["line"]] = f"✗ {exc['type']}"
+    return marks
+
+
+def _exception_line(exc: dict | None) -> str:
+    if not exc:
+        return ""
+    message = (exc.get("message") or "").splitlines()
+    return f"{exc['type']}: {message[0]}" if message else exc["type"]
+
+
+def print_trace(result: dict, project: Path, settings: Settings) -> None:
+    status = result["status"]
+    sign, style = _STATUS_STYLE.get(status, ("?", "yellow"))
+    test = result.get("test")
+    title = test["nodeid"] if test else result.get("target", {}).get("call", "")
+    header = Text(f"{sign} ", style=style)
+    header.append(title, style="bold")
+    if status != "ok" or result.get("exception"):
+        header.append("  " + _exception_line(result.get("exception")), style=style)
+    console.print(header)
+    _print_body(result, project, settings)
+
+
+def _print_body(result: dict, project: Path, settings: Settings) -> None:
+    exc = result.get("exception")
+    marks = _exception_marks(exc)
+    failure = (result.get("test") or {}).get("failure") or {}
+    if failure.get("expected") is not None:
+        console.print(Text(f"  expected {failure['expected']}, got {failure['actual']}", style="red"))
+    lines = result.get("lines") or {}
+    for path in _files_in_order(lines):
+        console.print(Text("  " + _rel(path, project), style="bold blue"))
+        console.print(annotated_source(path, lines[path], settings, marks.get(path), result.get("calls")), end="")
+    if result.get("return_repr") is not None:
+        console.print(Text(f"  returned {result['return_repr']}", style="green"))
+    stdout = result.get("stdout") or ""
+    if stdout.strip():
+        shown = stdout if len(stdout) < 2000 else stdout[:2000] + "…"
+        console.print(Text("  output:", style="bold"))
+        console.print(Text("    " + shown.rstrip().replace("\n", "\n    "), style="dim"))
+    console.print(Text("  " + account(result, project), style="italic"))
+
+
+def account(result: dict, project: Path) -> str:
+    """One or two sentences on what ran and where it went wrong."""
+    lines = result.get("lines") or {}
+    n_lines = sum(1 for f in lines.values() for e in f.values() if e.get("hits"))
+    events = sum(e.get("hits", 0) for f in lines.values() for e in f.values())
+    calls = result.get("calls") or []
+    n_calls = sum(c["count"] for c in calls)
+    text = (
+        f"Ran {len(calls)} function{'s' if len(calls) != 1 else ''} ({n_calls} call{'s' if n_calls != 1 else ''}), "
+        f"{n_lines} lines, {events} line executions in {result.get('duration_s', 0):.3f} s."
+    )
+    status = result["status"]
+    exc = result.get("exception")
+    if status == "timeout" and exc and exc.get("line"):
+        text += f" Stopped at {_rel(exc['file'], project)}:{exc['line']} when time ran out."
+    elif exc and exc.get("file") and status != "ok":
+        text += f" {exc['type']} at {_rel(exc['file'], project)}:{exc['line']}."
+    failure = (result.get("test") or {}).get("failure") or {}
+    actual = failure.get("actual")
+    if actual is not None:
+        for call in calls:
+            returns = [r for r in call["records"] if r.get("return_repr") == actual]
+            if returns and not _is_test_file(call["file"]):
+                where = f"{_rel(call['file'], project)}:{_return_line(call, lines.get(call['file'], {}))}"
+                text += f" The value {actual} was returned by {call['qualname']}() ({where})."
+                break
+    return text
+
+
+def _return_line(call: dict, file_lines: dict) -> int:
+    """The executed ``return`` of the function, when there is exactly one; else its first line."""
+    executed = [
+        n
+        for n, first in return_lines("\n".join(_read(call["file"]))).items()
+        if first == call["line"] and file_lines.get(str(n), {}).get("hits")
+    ]
+    return executed[0] if len(executed) == 1 else call["line"]
+
+
+def print_debug(report: dict, project: Path, settings: Settings) -> None:
+    summary = report.get("summary")
+    if report["status"] != "ok":
+        console.print(Text(f"✗ {report['target']}: {_exception_line(report.get('exception'))}", style="red"))
+        return
+    if summary:
+        parts = [
+            f"{summary.get(k, 0)} {k}" for k in ("passed", "failed", "error", "skipped", "timeout") if summary.get(k)
+        ]
+        console.print(Text(f"{summary['total']} tests in {report['target']}: " + ", ".join(parts), style="bold"))
+    if not report["tests"]:
+        console.print(Text("✓ no failing tests", style="green"))
+    for result in report["tests"]:
+        console.print()
+        print_trace(result, project, settings)
