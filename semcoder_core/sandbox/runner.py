@@ -205,8 +205,14 @@ class Sandbox:
                 if isolation.drops_uid() and not isolation.readable_by_others(project):
                     source = isolation.copy_project(project, work, world_readable=True)
                 cmd = isolation.bwrap_command(
-                    isolation.bwrap_path() or "bwrap", project, self.interpreter.roots(), agent_dir(),
-                    request_file, self.interpreter.executable, env, project_source=source,
+                    isolation.bwrap_path() or "bwrap",
+                    project,
+                    self.interpreter.roots(),
+                    agent_dir(),
+                    request_file,
+                    self.interpreter.executable,
+                    env,
+                    project_source=source,
                 )
                 popen_env = {"PATH": env["PATH"]}
                 cwd = "/"

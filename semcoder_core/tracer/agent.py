@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -187,9 +188,40 @@ def load_module(path: str, project: str):
     return module
 
 
-def _full_repr(value: object, limit: int = 1_000_000) -> str:
+class _ReprTimeout(Exception):
+    pass
+
+
+def _timed_repr(value: object, seconds: float) -> str:
+    """``repr(value)`` with SIGALRM as a watchdog, keeping the run's own timer."""
+    if threading.current_thread() is not threading.main_thread():
+        return repr(value)
+
+    def on_alarm(signum, frame):
+        raise _ReprTimeout()
+
+    started = time.monotonic()
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    old_handler = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
     try:
-        text = repr(value)
+        return repr(value)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
+
+
+def _full_repr(value: object, limit: int = 1_000_000, seconds: float = 1.0) -> str:
+    """The whole repr (up to ``limit`` characters) of a return value or compared operand: a
+    ``__repr__`` that raises or sleeps gives a placeholder and does not use up the run's time."""
+    try:
+        text = _timed_repr(value, seconds)
+    except RunTimeout:
+        raise
+    except _ReprTimeout:
+        return f"<{type(value).__qualname__} object (repr took over {seconds:g} s)>"
     except BaseException as exc:  # noqa: BLE001
         return f"<{type(value).__qualname__} object (repr failed: {type(exc).__name__})>"
     return text if len(text) <= limit else text[:limit] + "..."

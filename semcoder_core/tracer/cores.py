@@ -17,6 +17,18 @@ from .recorder import FrameState, Recorder
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
 
 
+_YIELD_FROM = dis.opmap.get("YIELD_FROM")
+
+
+def _suspended_at(frame) -> bool:
+    """Is this 'return' event a yield? 3.9/3.10 park ``yield from`` one instruction before YIELD_FROM."""
+    code = frame.f_code.co_code
+    lasti = frame.f_lasti
+    if code[lasti] in _YIELD_OPS:
+        return True
+    return _YIELD_FROM is not None and lasti + 2 < len(code) and code[lasti + 2] == _YIELD_FROM
+
+
 class SettraceCore:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
@@ -68,7 +80,7 @@ class SettraceCore:
             if event == "return":
                 exc = fs.unwinding
                 recorder.exit(fs, lambda: frame.f_locals)
-                if exc is None and crec.is_gen and frame.f_code.co_code[frame.f_lasti] in _YIELD_OPS:
+                if exc is None and crec.is_gen and _suspended_at(frame):
                     fs.yields += 1
                     suspended[frame] = trace
                 else:
@@ -200,7 +212,9 @@ class MonitoringCore:
             if busy[0]:
                 return None
             crec = codes.get(code)
-            if crec:
+            tb = exc.__traceback__
+            # Like settrace's 'exception' event, count the exception where it started only.
+            if crec and (tb is None or tb.tb_next is None):
                 recorder.raised(crec.line(getframe(1).f_lineno), exc)
             return None
 

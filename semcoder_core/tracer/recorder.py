@@ -16,7 +16,7 @@ import os
 import types
 
 from .saferepr import IMMUTABLE, SafeRepr
-from .static import bound_names
+from .static import bound_names, qualnames
 
 _SKIP_TYPES = frozenset(
     (
@@ -27,9 +27,11 @@ _SKIP_TYPES = frozenset(
         type,
     )
 )
-# Comprehensions are inlined into their enclosing code from 3.12 on; treating
-# their code objects as part of the enclosing line keeps traces identical.
-_INLINE_CODE_NAMES = frozenset(("<listcomp>", "<dictcomp>", "<setcomp>"))
+# Comprehensions are inlined into their enclosing code from 3.12 on, and
+# generator expressions report resumptions differently under settrace and
+# sys.monitoring; treating their code as part of the enclosing line keeps
+# traces identical across versions.
+_INLINE_CODE_NAMES = frozenset(("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"))
 _MISSING = object()
 
 
@@ -78,10 +80,10 @@ class CallRecords:
 
     __slots__ = ("file", "name", "qualname", "line", "count", "records", "last")
 
-    def __init__(self, code: types.CodeType) -> None:
+    def __init__(self, code: types.CodeType, qualname: str) -> None:
         self.file = code.co_filename
         self.name = code.co_name
-        self.qualname = getattr(code, "co_qualname", code.co_name)
+        self.qualname = qualname
         self.line = code.co_firstlineno
         self.count = 0
         self.records: list[dict] = []
@@ -91,12 +93,12 @@ class CallRecords:
 class CodeRec:
     __slots__ = ("file", "lines", "bound", "named", "calls", "npending", "nargs", "is_gen")
 
-    def __init__(self, code: types.CodeType, bound: dict[int, frozenset[str]]) -> None:
+    def __init__(self, code: types.CodeType, bound: dict[int, frozenset[str]], qualname: str) -> None:
         self.file = code.co_filename
         self.lines: dict[int, LineRec] = {}
         self.bound = bound
         self.named: list[LineRec] = []  # lines known to bind names, for reconstruction
-        self.calls = CallRecords(code)
+        self.calls = CallRecords(code, qualname)
         self.npending = 0
         flags = code.co_flags
         nargs = code.co_argcount + code.co_kwonlyargcount
@@ -148,7 +150,7 @@ class Recorder:
         self.busy = self.repr.busy
         self.serial = itertools.count(1)
         self.codes: dict[types.CodeType, CodeRec | None] = {}
-        self._bound_cache: dict[str, dict[int, frozenset[str]]] = {}
+        self._static: dict[str, tuple[dict, dict]] = {}
 
     # -- which code is traced ------------------------------------------------
 
@@ -161,10 +163,14 @@ class Recorder:
         rec = None
         filename = code.co_filename
         if code.co_name not in _INLINE_CODE_NAMES and self.is_target(filename):
-            bound = self._bound_cache.get(filename)
-            if bound is None:
-                bound = self._bound_cache[filename] = bound_names("".join(linecache.getlines(filename)))
-            rec = CodeRec(code, bound)
+            static = self._static.get(filename)
+            if static is None:
+                source = "".join(linecache.getlines(filename))
+                static = self._static[filename] = (bound_names(source), qualnames(source))
+            qualname = getattr(code, "co_qualname", None) or static[1].get(
+                (code.co_firstlineno, code.co_name), code.co_name
+            )
+            rec = CodeRec(code, static[0], qualname)
         self.codes[code] = rec
         return rec
 

@@ -9,6 +9,7 @@ a type whose repr failed or was too slow is not asked again.
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -17,6 +18,9 @@ _PLAIN = (int, float, complex, bool, type(None))
 # Types whose values cannot change in place: a reference taken now still shows
 # the value later, so the tracer may postpone their repr.
 IMMUTABLE = frozenset((int, float, complex, bool, type(None), str, bytes, range))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 class _ReprTimeout(BaseException):
@@ -65,7 +69,10 @@ class SafeRepr:
         if t in _PLAIN:
             return repr(obj)
         if t is str or t is bytes:
-            return self._cut(repr(obj[: self.max_string + 1]), len(obj) > self.max_string)  # type: ignore[index]
+            if len(obj) > self.max_string:  # type: ignore[arg-type]
+                text = repr(obj[: self.max_string])  # type: ignore[index]
+                return text[:-1] + "..." + text[-1]
+            return repr(obj)
         if t is list:
             return self._seq(obj, "[", "]", level)  # type: ignore[arg-type]
         if t is tuple:
@@ -79,12 +86,6 @@ class SafeRepr:
         if t is dict:
             return self._dict(obj, level)  # type: ignore[arg-type]
         return self._other(obj, level)
-
-    def _cut(self, text: str, truncated: bool) -> str:
-        if not truncated:
-            return text
-        quote = text[-1]
-        return text[:-1] + "..." + quote
 
     def _seq(self, items, left: str, right: str, level: int) -> str:
         if level >= self.max_depth:
@@ -133,7 +134,8 @@ class SafeRepr:
             # show the attributes instead, so the reader (and change detection) sees them.
             return self._attrs(obj, level)
         if type(t.__repr__).__name__ == "wrapper_descriptor":
-            text = repr(obj)
+            # Builtin reprs often carry an address (functions, iterators): it changes every run.
+            text = _ADDRESS.sub("", repr(obj))
         else:
             busy = self.busy
             was, busy[0] = busy[0], True
@@ -144,7 +146,9 @@ class SafeRepr:
         if not isinstance(text, str):
             raise TypeError("__repr__ returned a non-string")
         if len(text) > 10 * self.max_length:
+            # Not worth showing, and not worth building again next line.
             self._bad_types[t] = f"repr of {len(text)} characters"
+            return f"<{_short_type(obj)} object ({self._bad_types[t]})>"
         return text
 
     def _guarded(self, obj: object) -> str:

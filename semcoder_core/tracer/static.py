@@ -73,3 +73,31 @@ def bound_names(source: str) -> dict[int, frozenset[str]]:
     binder = _Binder()
     binder.visit(tree)
     return {line: frozenset(names) for line, names in binder.names.items()}
+
+
+def qualnames(source: str) -> dict[tuple[int, str], str]:
+    """(first line as code objects count it, name) -> qualified name; ``co_qualname`` exists only from 3.11."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    out: dict[tuple[int, str], str] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                qualname = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    out[(first, child.name)] = qualname
+                    visit(child, qualname + ".<locals>.")
+                else:
+                    visit(child, qualname + ".")
+            elif isinstance(child, ast.Lambda):
+                out.setdefault((child.lineno, "<lambda>"), prefix + "<lambda>")
+                visit(child, prefix + "<lambda>.<locals>.")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return out
