@@ -87,10 +87,11 @@ def bwrap_command(
     }
     for parent in sorted(parents, key=lambda p: p.count("/")):
         cmd += ["--perms", "0755", "--dir", parent]
+    # The project first: an interpreter inside it (its .venv) is mounted on top, from the original.
+    cmd += ["--ro-bind", project_source or project, project]
     for root in roots:
         if not root.startswith("/usr/"):
             cmd += ["--ro-bind", root, root]
-    cmd += ["--ro-bind", project_source or project, project]
     cmd += [
         "--perms",
         "0755",

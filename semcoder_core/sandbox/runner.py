@@ -204,6 +204,9 @@ class Sandbox:
                 source = project
                 if isolation.drops_uid() and not isolation.readable_by_others(project):
                     source = isolation.copy_project(project, work, world_readable=True)
+                    for root in self.interpreter.roots():  # mount points for a venv inside the project
+                        if root.startswith(project + os.sep):
+                            os.makedirs(source + root[len(project) :], exist_ok=True)
                 cmd = isolation.bwrap_command(
                     isolation.bwrap_path() or "bwrap",
                     project,
