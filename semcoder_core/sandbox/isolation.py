@@ -115,6 +115,19 @@ def bwrap_command(
     return cmd + [executable, "-m", "semcoder_tracer", "/semcoder/request.json"]
 
 
+_READ_ONLY_SCRIPT = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"'
+
+
+def namespace_prefix(project: str) -> list[str]:
+    """For the copy fallback, as root: a mount namespace where the real project is read-only (a
+    program may know its absolute path) and an empty network namespace (child processes have no
+    audit hook). Not available to other users; then the copy and the audit hook are what remains."""
+    unshare, mount = shutil.which("unshare"), shutil.which("mount")
+    if os.geteuid() != 0 or not unshare or not mount:
+        return []
+    return [unshare, "--mount", "--net", "--", "/bin/sh", "-c", _READ_ONLY_SCRIPT, project]
+
+
 def drops_uid() -> bool:
     """bwrap started as root runs the code as a throwaway uid (see bwrap_command)."""
     return os.geteuid() == 0 and shutil.which("setpriv") is not None

@@ -220,7 +220,8 @@ class Sandbox:
                 popen_env = {"PATH": env["PATH"]}
                 cwd = "/"
             else:
-                cmd = [self.interpreter.executable, "-m", "semcoder_tracer", request_file]
+                cmd = isolation.namespace_prefix(project)
+                cmd += [self.interpreter.executable, "-m", "semcoder_tracer", request_file]
                 popen_env = env
                 cwd = run_root
                 cage = isolation.ProcessGroupCage(run_id, limits.max_processes)
