@@ -12,12 +12,13 @@ import dis
 import sys
 import threading
 
-from .recorder import FrameState, Recorder
+from .recorder import CodeRec, FrameState, Recorder
 
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
 
 
 _YIELD_FROM = dis.opmap.get("YIELD_FROM")
+_RETURN_OPS = frozenset(dis.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in dis.opmap)
 
 
 def _suspended_at(frame) -> bool:
@@ -69,22 +70,24 @@ class SettraceCore:
                 lineno = frame.f_lineno
                 rec = lines.get(lineno) or line_of(lineno)
                 rec.hits += 1
-                serial = rec.last = nxt()
                 if rec.examined < cap:
+                    rec.last = serial = nxt()
                     step(fs, rec, serial, frame.f_locals)
                 elif fs.pending is not None:
+                    rec.last = serial = nxt()
                     step(fs, None, serial, frame.f_locals)
-                if fs.unwinding is not None:
-                    fs.unwinding = None
+                elif rec.names:  # only lines that bind names need an order (for last states)
+                    rec.last = nxt()
                 return trace
             if event == "return":
-                exc = fs.unwinding
                 recorder.exit(fs, lambda: frame.f_locals)
-                if exc is None and crec.is_gen and _suspended_at(frame):
+                if frame.f_code.co_code[frame.f_lasti] in _RETURN_OPS:
+                    recorder.call_end(fs, arg, None)
+                elif crec.is_gen and _suspended_at(frame):
                     fs.yields += 1
                     suspended[frame] = trace
-                else:
-                    recorder.call_end(fs, arg, exc)
+                else:  # unwinding: the frame stopped elsewhere, after an 'exception' event
+                    recorder.call_end(fs, arg, fs.unwinding)
                 return trace
             if event == "exception":
                 exc = arg[1]
@@ -146,19 +149,26 @@ class MonitoringCore:
         getframe = sys._getframe
         set_local = mon.set_local_events
         local_codes = self.local_codes
+        derive = recorder.derive
+        # Code objects are looked up by id: hashing a code object walks its bytecode (3.12+).
+        by_id: dict[int, CodeRec] = {}
 
         def py_start(code, offset):
             if busy[0]:
                 return None
-            crec = codes.get(code, False)
+            crec = by_id.get(id(code))
+            if crec is None:
+                crec = codes.get(code, False)
             if crec is False:
                 crec = code_rec(code)
                 if crec is None:
                     return disable
                 set_local(self.tool, code, local_events)
                 local_codes.append(code)
+                by_id[id(code)] = crec
             elif crec is None:
                 return disable
+            crec.active += 1
             frame = getframe(1)
             fs = frames[frame] = FrameState(crec, nxt())
             recorder.call_start(fs, frame.f_locals)
@@ -167,15 +177,19 @@ class MonitoringCore:
         def line(code, lineno):
             if busy[0]:
                 return None
-            crec = codes[code]
+            crec = by_id[id(code)]
             rec = crec.lines.get(lineno) or crec.line(lineno)
             rec.hits += 1
-            serial = rec.last = nxt()
             if rec.examined < cap or crec.npending:
+                serial = rec.last = nxt()
                 frame = getframe(1)
                 fs = frames.get(frame)
                 if fs is not None:
                     step(fs, rec if rec.examined < cap else None, serial, frame.f_locals)
+            elif rec.pred is not None and derive(rec):
+                return disable
+            elif rec.names or rec.follower is not None:  # an order is needed for last states
+                rec.last = nxt()
             return None
 
         def py_return(code, offset, value):
@@ -184,6 +198,7 @@ class MonitoringCore:
             frame = getframe(1)
             fs = frames.pop(frame, None)
             if fs is not None:
+                fs.code.active -= 1
                 recorder.exit(fs, lambda: frame.f_locals)
                 recorder.call_end(fs, value, None)
             return None
@@ -204,6 +219,7 @@ class MonitoringCore:
             frame = getframe(1)
             fs = frames.pop(frame, None)
             if fs is not None:
+                fs.code.active -= 1
                 recorder.exit(fs, lambda: frame.f_locals)
                 recorder.call_end(fs, None, exc)
             return None
@@ -212,10 +228,15 @@ class MonitoringCore:
             if busy[0]:
                 return None
             crec = codes.get(code)
+            if not crec:
+                return None
+            rec = crec.line(getframe(1).f_lineno)
+            if rec.follower is not None:
+                recorder.raised_through(rec)
             tb = exc.__traceback__
             # Like settrace's 'exception' event, count the exception where it started only.
-            if crec and (tb is None or tb.tb_next is None):
-                recorder.raised(crec.line(getframe(1).f_lineno), exc)
+            if tb is None or tb.tb_next is None:
+                recorder.raised(rec, exc)
             return None
 
         return {

@@ -16,7 +16,7 @@ import os
 import types
 
 from .saferepr import IMMUTABLE, SafeRepr
-from .static import bound_names, qualnames
+from .static import bound_names, qualnames, straight_predecessors
 
 _SKIP_TYPES = frozenset(
     (
@@ -57,9 +57,15 @@ class LineRec:
         "final_seq",
         "exc_count",
         "exc_last",
+        "code",
+        "pred",
+        "leader",
+        "follower",
+        "base",
+        "skips",
     )
 
-    def __init__(self, names: frozenset[str]) -> None:
+    def __init__(self, names: frozenset[str], code: CodeRec, pred: int | None) -> None:
         self.hits = 0
         self.last = 0
         self.examined = 0
@@ -73,6 +79,25 @@ class LineRec:
         self.final_seq = 0
         self.exc_count = 0
         self.exc_last: dict[str, str] | None = None
+        self.code = code
+        # Hits derived instead of counted (sys.monitoring only, see Recorder.derive): the line
+        # runs right after ``pred``; once both are past their cap its event is switched off and
+        # hits = leader's hits + base - skips (the times the leader raised and skipped it).
+        self.pred = pred
+        self.leader: LineRec | None = None
+        self.follower: LineRec | None = None
+        self.base = 0
+        self.skips = 0
+
+    def total_hits(self) -> int:
+        if self.leader is None:
+            return self.hits
+        return self.leader.total_hits() + self.base - self.skips
+
+    def last_start(self) -> float:
+        if self.leader is None:
+            return self.last
+        return self.leader.last_start() + 0.001
 
 
 class CallRecords:
@@ -91,12 +116,29 @@ class CallRecords:
 
 
 class CodeRec:
-    __slots__ = ("file", "lines", "bound", "named", "calls", "npending", "nargs", "is_gen")
+    __slots__ = (
+        "file",
+        "lines",
+        "bound",
+        "preds",
+        "named",
+        "calls",
+        "npending",
+        "nargs",
+        "is_gen",
+        "derived",
+        "active",
+    )
 
-    def __init__(self, code: types.CodeType, bound: dict[int, frozenset[str]], qualname: str) -> None:
+    def __init__(
+        self, code: types.CodeType, bound: dict[int, frozenset[str]], preds: dict[int, int], qualname: str
+    ) -> None:
         self.file = code.co_filename
         self.lines: dict[int, LineRec] = {}
         self.bound = bound
+        self.preds = preds
+        self.derived: list[LineRec] = []
+        self.active = 0  # frames of this code alive now
         self.named: list[LineRec] = []  # lines known to bind names, for reconstruction
         self.calls = CallRecords(code, qualname)
         self.npending = 0
@@ -109,7 +151,7 @@ class CodeRec:
     def line(self, lineno: int) -> LineRec:
         rec = self.lines.get(lineno)
         if rec is None:
-            rec = self.lines[lineno] = LineRec(self.bound.get(lineno, frozenset()))
+            rec = self.lines[lineno] = LineRec(self.bound.get(lineno, frozenset()), self, self.preds.get(lineno))
             if rec.names:
                 self.named.append(rec)
         return rec
@@ -150,7 +192,7 @@ class Recorder:
         self.busy = self.repr.busy
         self.serial = itertools.count(1)
         self.codes: dict[types.CodeType, CodeRec | None] = {}
-        self._static: dict[str, tuple[dict, dict]] = {}
+        self._static: dict[str, tuple[dict, dict, dict]] = {}
 
     # -- which code is traced ------------------------------------------------
 
@@ -166,11 +208,15 @@ class Recorder:
             static = self._static.get(filename)
             if static is None:
                 source = "".join(linecache.getlines(filename))
-                static = self._static[filename] = (bound_names(source), qualnames(source))
+                static = self._static[filename] = (
+                    bound_names(source),
+                    qualnames(source),
+                    straight_predecessors(source),
+                )
             qualname = getattr(code, "co_qualname", None) or static[1].get(
                 (code.co_firstlineno, code.co_name), code.co_name
             )
-            rec = CodeRec(code, static[0], qualname)
+            rec = CodeRec(code, static[0], static[2], qualname)
         self.codes[code] = rec
         return rec
 
@@ -239,12 +285,42 @@ class Recorder:
                 rec.final, rec.final_at, rec.final_seq = changed, fs.pat, serial
         return new
 
+    # -- derived hits ---------------------------------------------------------------
+
+    def derive(self, rec: LineRec) -> bool:
+        """Can ``rec`` (past its cap, its predecessor's event just fired) stop reporting events?"""
+        code = rec.code
+        pred = code.lines.get(rec.pred)  # type: ignore[arg-type]
+        if pred is None or pred.follower is not None:
+            rec.pred = None  # never again
+            return False
+        # Counts are in step only when no other frame of this code is between the two lines.
+        if pred.examined < self.max_states or code.active != 1:
+            return False
+        rec.leader = pred
+        pred.follower = rec
+        rec.base = rec.hits - pred.total_hits()
+        rec.code.derived.append(rec)
+        return True
+
+    def raised_through(self, rec: LineRec) -> None:
+        """An exception left ``rec``'s statement: its follower did not run this time."""
+        if rec.follower is not None:
+            rec.follower.skips += 1
+
+    def _refresh(self, code: CodeRec) -> None:
+        for rec in code.derived:
+            rec.hits = rec.total_hits()
+            rec.last = rec.last_start()  # type: ignore[assignment]
+
     # -- frame exits: last states of lines past their cap ---------------------
 
     def exit(self, fs: FrameState, local_vars_of) -> None:
         """The frame returns, yields or unwinds: close its diff, rebuild capped lines' last states."""
         if fs.pending is not None:
             self._close(fs, local_vars_of(), next(self.serial))
+        if fs.code.derived:
+            self._refresh(fs.code)
         start = fs.start
         named = fs.code.named
         for rec in named:
@@ -275,13 +351,18 @@ class Recorder:
     def call_start(self, fs: FrameState, local_vars) -> None:
         calls = fs.code.calls
         calls.count += 1
-        args = {}
-        for name in list(local_vars)[: fs.code.nargs]:
-            args[name] = self.repr(local_vars[name])
-        record = {"at": calls.count, "args": args, "return_repr": None, "exception": None}
         if calls.count <= self.max_calls:
+            args = {name: self.repr(local_vars[name]) for name in list(local_vars)[: fs.code.nargs]}
+            record = {"at": calls.count, "args": args, "return_repr": None, "exception": None}
             calls.records.append(record)
         else:
+            # Past the cap only the last call is kept: hold values that cannot change and
+            # repr the others now; the rest of the repr work happens once, at the end.
+            args = {}
+            for name in list(local_vars)[: fs.code.nargs]:
+                value = local_vars[name]
+                args[name] = _Later(value) if type(value) in IMMUTABLE else self.repr(value)
+            record = {"at": calls.count, "args": args, "return_repr": None, "exception": None}
             calls.last = record
         fs.call = record
 
@@ -291,10 +372,15 @@ class Recorder:
             return
         if exc is not None:
             record["exception"] = {"type": type(exc).__name__, "message": _message(exc)}
+        elif record is fs.code.calls.last and type(value) in IMMUTABLE:
+            record["return_repr"] = _Later(value)
         else:
             record["return_repr"] = self.repr(value)
         if fs.yields:
             record["yields"] = fs.yields
+
+    def _now(self, value):
+        return self.repr(value.value) if isinstance(value, _Later) else value
 
     def raised(self, rec: LineRec, exc: BaseException) -> None:
         rec.exc_count += 1
@@ -307,6 +393,7 @@ class Recorder:
         for code_rec in self.codes.values():
             if code_rec is None:
                 continue
+            self._refresh(code_rec)
             path = path_map(code_rec.file) if path_map else code_rec.file
             per_file = out.setdefault(path, {})
             for lineno, rec in code_rec.lines.items():
@@ -321,6 +408,14 @@ class Recorder:
             for lineno in sorted(out[path]):
                 entry = out[path][lineno]
                 result[path][str(lineno)] = _merge_line(entry["hits"], entry.pop("_recs"))
+        # ``seq`` orders the kept states across the whole run; internal serials depend on how
+        # many events the core saw (sys.monitoring sees fewer), so report ranks.
+        ranks = {
+            q: i for i, q in enumerate(sorted({q for f in result.values() for e in f.values() for q in e["seq"]}), 1)
+        }
+        for per_file in result.values():
+            for entry in per_file.values():
+                entry["seq"] = [ranks[q] for q in entry["seq"]]
         return result
 
     def calls_json(self, path_map=None) -> list[dict]:
@@ -331,7 +426,10 @@ class Recorder:
             c = code_rec.calls
             records = list(c.records)
             if c.last is not None:
-                records.append(c.last)
+                last = c.last
+                last["args"] = {k: self._now(v) for k, v in last["args"].items()}
+                last["return_repr"] = self._now(last["return_repr"])
+                records.append(last)
             out.append(
                 {
                     "file": path_map(c.file) if path_map else c.file,
@@ -344,6 +442,15 @@ class Recorder:
             )
         out.sort(key=lambda d: (d["file"], d["line"], d["qualname"]))
         return out
+
+
+class _Later:
+    """An immutable value whose repr is made only if it is still wanted at the end."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
 
 
 def _merge_line(hits: int, recs: list[LineRec]) -> dict:

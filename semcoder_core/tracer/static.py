@@ -101,3 +101,59 @@ def qualnames(source: str) -> dict[tuple[int, str], str]:
 
     visit(tree, "")
     return out
+
+
+# Statements that always go on to the next statement of their block unless they raise.
+_STRAIGHT = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Expr,
+    ast.Pass,
+    ast.Delete,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Assert,
+)
+# Statements whose line reports one event per execution (no loop head, no `with` exit on the same line).
+_ONE_EVENT = (*_STRAIGHT, ast.Return, ast.Raise, ast.If)
+_SUSPENDS = (ast.Yield, ast.YieldFrom, ast.Await)
+
+
+def straight_predecessors(source: str) -> dict[int, int]:
+    """Line L -> line P when every execution of L's statement directly follows one of P's.
+
+    P and L are neighbours in one block, each on a line of its own, P cannot jump or suspend,
+    and nothing jumps to L. So L runs exactly as often as P, less the times P raised: once
+    L's states are captured, its hits can be derived from P's instead of being counted.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    lines_with_statements: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                lines_with_statements[line] = lines_with_statements.get(line, 0) + (line == node.lineno)
+    out: dict[int, int] = {}
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for prev, stmt in zip(block, block[1:]):
+                if (
+                    isinstance(prev, _STRAIGHT)
+                    and isinstance(stmt, _ONE_EVENT)
+                    and prev.lineno == prev.end_lineno
+                    and stmt.lineno == stmt.end_lineno
+                    and prev.lineno < stmt.lineno
+                    and lines_with_statements.get(prev.lineno) == 1
+                    and lines_with_statements.get(stmt.lineno) == 1
+                    and not any(isinstance(n, _SUSPENDS) for n in ast.walk(prev))
+                ):
+                    out[stmt.lineno] = prev.lineno
+    return out

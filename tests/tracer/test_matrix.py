@@ -140,3 +140,19 @@ def test_values_mutation_aliasing_and_hostile_reprs(traces):
     assert text.startswith("'xxx") and text.endswith("...'") and len(text) < 250
     assert lines["33"]["states"] == [{"nested": "[[[[[...]]]]]"}]
     assert lines["35"]["states"] == [{"alias": "['first', 2, 2, 'via alias']", "items": "['first', 2, 2, 'via alias']"}]
+
+
+def test_straight_line_hits_derived_exactly(traces):
+    """On 3.12+ lines that always follow another stop reporting events past their cap; their
+    counts are derived, and must equal the counts settrace sees on every event."""
+    trace = traces["straight.py"]["3.11"]
+    lines = _lines(trace, "straight.py")
+    assert [lines[n]["hits"] for n in ("4", "5", "6")] == [500, 500, 500]
+    assert lines["6"]["states"][-1] == {"total": "250000"}
+    # x = 10 // (i % 7) raises 43 times out of 300; the two lines after it run 257 times.
+    assert lines["14"]["raised"]["count"] == 43
+    assert [lines[n]["hits"] for n in ("15", "16", "18")] == [257, 257, 43]
+    assert [lines[n]["hits"] for n in ("23", "24", "25", "26")] == [31, 31, 31, 31]  # recursion
+    assert [lines[n]["hits"] for n in ("32", "33", "34")] == [400, 400, 400]  # generator
+    assert [lines[n]["hits"] for n in ("40", "41", "42", "43", "44")] == [101, 101, 50, 50, 101]
+    assert lines["43"]["states"][-1] == {"q": "100"}
