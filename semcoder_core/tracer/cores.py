@@ -12,7 +12,7 @@ import dis
 import sys
 import threading
 
-from .recorder import CodeRec, FrameState, Recorder
+from .recorder import COUNT, DERIVE, EXAMINE, ORDER, CodeRec, FrameState, Recorder
 
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
 
@@ -56,7 +56,6 @@ class SettraceCore:
 
     def _frame_tracer(self, frame, crec):
         recorder = self.recorder
-        cap = recorder.max_states
         nxt = recorder.serial.__next__
         step = recorder.step
         lines = crec.lines
@@ -70,14 +69,13 @@ class SettraceCore:
                 lineno = frame.f_lineno
                 rec = lines.get(lineno) or line_of(lineno)
                 rec.hits += 1
-                if rec.examined < cap:
-                    rec.last = serial = nxt()
-                    step(fs, rec, serial, frame.f_locals)
-                elif fs.pending is not None:
-                    rec.last = serial = nxt()
-                    step(fs, None, serial, frame.f_locals)
-                elif rec.names:  # only lines that bind names need an order (for last states)
-                    rec.last = nxt()
+                mode = rec.mode
+                if mode and fs.pending is None:  # past its cap, and no diff open in this frame
+                    if mode != COUNT:  # lines that bind names need an order (for last states)
+                        rec.last = nxt()
+                    return trace
+                rec.last = serial = nxt()
+                step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
                 return trace
             if event == "return":
                 recorder.exit(fs, lambda: frame.f_locals)
@@ -141,7 +139,6 @@ class MonitoringCore:
         recorder = self.recorder
         codes = recorder.codes
         code_rec = recorder.code_rec
-        cap = recorder.max_states
         nxt = recorder.serial.__next__
         step = recorder.step
         frames = self.frames
@@ -174,22 +171,31 @@ class MonitoringCore:
             recorder.call_start(fs, frame.f_locals)
             return None
 
+        line_map: dict = {}  # line number -> record of the code that reported it last
+
         def line(code, lineno):
             if busy[0]:
                 return None
-            crec = by_id[id(code)]
-            rec = crec.lines.get(lineno) or crec.line(lineno)
+            rec = line_map.get(lineno)
+            if rec is None or rec.codeobj is not code:
+                crec = by_id[id(code)]
+                rec = line_map[lineno] = crec.lines.get(lineno) or crec.line(lineno)
             rec.hits += 1
-            if rec.examined < cap or crec.npending:
-                serial = rec.last = nxt()
-                frame = getframe(1)
-                fs = frames.get(frame)
-                if fs is not None:
-                    step(fs, rec if rec.examined < cap else None, serial, frame.f_locals)
-            elif rec.pred is not None and derive(rec):
-                return disable
-            elif rec.names or rec.follower is not None:  # an order is needed for last states
-                rec.last = nxt()
+            mode = rec.mode
+            if mode and not rec.code.npending:  # past its cap, and no diff open in this code
+                if mode == ORDER:
+                    rec.last = nxt()
+                elif mode == DERIVE:
+                    if derive(rec):
+                        return disable
+                    if rec.names or rec.leads:
+                        rec.last = nxt()
+                return None
+            serial = rec.last = nxt()
+            frame = getframe(1)
+            fs = frames.get(frame)
+            if fs is not None:
+                step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
             return None
 
         def py_return(code, offset, value):
@@ -230,9 +236,12 @@ class MonitoringCore:
             crec = codes.get(code)
             if not crec:
                 return None
-            rec = crec.line(getframe(1).f_lineno)
+            lineno = getframe(1).f_lineno
+            rec = crec.line(lineno)
             if rec.follower is not None:
                 recorder.raised_through(rec)
+            if crec.loops:
+                recorder.raised_at(crec, lineno)
             tb = exc.__traceback__
             # Like settrace's 'exception' event, count the exception where it started only.
             if tb is None or tb.tb_next is None:

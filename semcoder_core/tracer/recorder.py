@@ -16,7 +16,7 @@ import os
 import types
 
 from .saferepr import IMMUTABLE, SafeRepr
-from .static import bound_names, qualnames, straight_predecessors
+from .static import bound_names, loop_heads, qualnames, straight_predecessors
 
 _SKIP_TYPES = frozenset(
     (
@@ -63,9 +63,20 @@ class LineRec:
         "follower",
         "base",
         "skips",
+        "loop",
+        "entry",
+        "lineno",
+        "mode",
+        "leads",
+        "codeobj",
     )
 
-    def __init__(self, names: frozenset[str], code: CodeRec, pred: int | None) -> None:
+    def __init__(self, lineno: int, names: frozenset[str], code: CodeRec, pred: int | None) -> None:
+        self.lineno = lineno
+        # What an event of this line needs (see Recorder.set_mode); the hot path reads only this.
+        self.mode = EXAMINE
+        self.leads = False  # another line's hits are derived from this one's
+        self.codeobj = code.codeobj
         self.hits = 0
         self.last = 0
         self.examined = 0
@@ -88,16 +99,30 @@ class LineRec:
         self.follower: LineRec | None = None
         self.base = 0
         self.skips = 0
+        # A `for` line (see static.loop_heads): (first body line, line before the loop or 0, last line).
+        # Derived, its hits = body's first line + entries into the loop - exits by exception.
+        self.loop: tuple[int, int, int] | None = None
+        self.entry: LineRec | None = None
 
     def total_hits(self) -> int:
         if self.leader is None:
             return self.hits
-        return self.leader.total_hits() + self.base - self.skips
+        hits = self.leader.total_hits() + self.base - self.skips
+        if self.loop is not None:
+            hits += self.entry.total_hits() if self.entry is not None else self.code.calls.count
+        return hits
 
     def last_start(self) -> float:
         if self.leader is None:
             return self.last
         return self.leader.last_start() + 0.001
+
+
+# LineRec.mode
+EXAMINE = 0  # under its cap: snapshot and diff
+COUNT = 1  # count only
+ORDER = 2  # count, and note when it ran (its last state is rebuilt at frame exit)
+DERIVE = 3  # count, and try to derive its hits from another line's
 
 
 class CallRecords:
@@ -128,10 +153,19 @@ class CodeRec:
         "is_gen",
         "derived",
         "active",
+        "heads",
+        "loops",
+        "derived_names",
+        "codeobj",
     )
 
     def __init__(
-        self, code: types.CodeType, bound: dict[int, frozenset[str]], preds: dict[int, int], qualname: str
+        self,
+        code: types.CodeType,
+        bound: dict[int, frozenset[str]],
+        preds: dict[int, int],
+        heads: dict[int, tuple[int, int, int]],
+        qualname: str,
     ) -> None:
         self.file = code.co_filename
         self.lines: dict[int, LineRec] = {}
@@ -139,6 +173,10 @@ class CodeRec:
         self.preds = preds
         self.derived: list[LineRec] = []
         self.active = 0  # frames of this code alive now
+        self.heads = heads
+        self.codeobj = code
+        self.derived_names: set[str] = set()
+        self.loops: list[tuple[LineRec, int, int]] = []  # derived loop lines and the lines they span
         self.named: list[LineRec] = []  # lines known to bind names, for reconstruction
         self.calls = CallRecords(code, qualname)
         self.npending = 0
@@ -151,7 +189,10 @@ class CodeRec:
     def line(self, lineno: int) -> LineRec:
         rec = self.lines.get(lineno)
         if rec is None:
-            rec = self.lines[lineno] = LineRec(self.bound.get(lineno, frozenset()), self, self.preds.get(lineno))
+            rec = self.lines[lineno] = LineRec(
+                lineno, self.bound.get(lineno, frozenset()), self, self.preds.get(lineno)
+            )
+            rec.loop = self.heads.get(lineno)
             if rec.names:
                 self.named.append(rec)
         return rec
@@ -192,7 +233,7 @@ class Recorder:
         self.busy = self.repr.busy
         self.serial = itertools.count(1)
         self.codes: dict[types.CodeType, CodeRec | None] = {}
-        self._static: dict[str, tuple[dict, dict, dict]] = {}
+        self._static: dict[str, tuple[dict, dict, dict, dict]] = {}
 
     # -- which code is traced ------------------------------------------------
 
@@ -212,11 +253,12 @@ class Recorder:
                     bound_names(source),
                     qualnames(source),
                     straight_predecessors(source),
+                    loop_heads(source),
                 )
             qualname = getattr(code, "co_qualname", None) or static[1].get(
                 (code.co_firstlineno, code.co_name), code.co_name
             )
-            rec = CodeRec(code, static[0], static[2], qualname)
+            rec = CodeRec(code, static[0], static[2], static[3], qualname)
         self.codes[code] = rec
         return rec
 
@@ -249,6 +291,8 @@ class Recorder:
         fs.pat = rec.hits
         if serial > rec.exact_last:
             rec.exact_last = serial
+        if rec.examined >= self.max_states:
+            self.set_mode(rec)
 
     def _close(self, fs: FrameState, local_vars, serial: int) -> dict[str, tuple[object, str | None]]:
         """Diff the frame's locals against the open snapshot; ``serial`` orders the change."""
@@ -272,11 +316,19 @@ class Recorder:
                 if before is None or before[0] is not value or before[1] != text:
                     changed[name] = text
         fs.pending = None
-        fs.code.npending -= 1
+        code = fs.code
+        code.npending -= 1
+        if changed and code.derived_names:
+            # A derived line reports no event: what it bound ran inside this diff. Keep only
+            # the names this line binds itself.
+            own = code.bound.get(rec.lineno, ())
+            changed = {k: v for k, v in changed.items() if k not in code.derived_names or k in own}
         if changed:
             if not rec.names:
                 fs.code.named.append(rec)
             rec.names.update(changed)
+            if rec.mode == COUNT:
+                self.set_mode(rec)
             if len(rec.states) < self.max_states:
                 rec.states.append(changed)
                 rec.at.append(fs.pat)
@@ -289,29 +341,78 @@ class Recorder:
 
     def derive(self, rec: LineRec) -> bool:
         """Can ``rec`` (past its cap, its predecessor's event just fired) stop reporting events?"""
+        if rec.leader is not None:  # derived already; this is another event location of its line
+            return True
+        if rec.loop is not None:
+            return self._derive_loop(rec)
         code = rec.code
         pred = code.lines.get(rec.pred)  # type: ignore[arg-type]
         if pred is None or pred.follower is not None:
             rec.pred = None  # never again
+            self.set_mode(rec)
             return False
         # Counts are in step only when no other frame of this code is between the two lines.
         if pred.examined < self.max_states or code.active != 1:
             return False
         rec.leader = pred
         pred.follower = rec
+        pred.leads = True
+        self.set_mode(pred)
         rec.base = rec.hits - pred.total_hits()
         rec.code.derived.append(rec)
+        rec.code.derived_names.update(rec.code.bound.get(rec.lineno, ()))
         return True
+
+    def _derive_loop(self, rec: LineRec) -> bool:
+        code = rec.code
+        body_line, entry_line, last_line = rec.loop  # type: ignore[misc]
+        body = code.lines.get(body_line)
+        entry = code.lines.get(entry_line) if entry_line else None
+        if body is None or (entry_line and entry is None):
+            rec.loop = None  # the loop never ran its body or came another way: count as usual
+            self.set_mode(rec)
+            return False
+        if body.examined < self.max_states or code.active != 1:
+            return False
+        rec.leader, rec.entry, rec.base = body, entry, 0
+        body.leads = True
+        self.set_mode(body)
+        rec.base = rec.hits - rec.total_hits()
+        code.derived.append(rec)
+        code.derived_names.update(code.bound.get(rec.lineno, ()))
+        code.loops.append((rec, rec.lineno, last_line))
+        return True
+
+    def set_mode(self, rec: LineRec) -> None:
+        """Past its cap a line is derivable, or needs an order (it binds names or leads), or only counts."""
+        if rec.examined < self.max_states:
+            rec.mode = EXAMINE
+        elif rec.pred is not None or rec.loop is not None:
+            rec.mode = DERIVE
+        elif rec.names or rec.leads:
+            rec.mode = ORDER
+        else:
+            rec.mode = COUNT
 
     def raised_through(self, rec: LineRec) -> None:
         """An exception left ``rec``'s statement: its follower did not run this time."""
         if rec.follower is not None:
             rec.follower.skips += 1
 
+    def raised_at(self, code: CodeRec, lineno: int) -> None:
+        """An exception at ``lineno`` leaves every derived loop around it (their bodies cannot catch it)."""
+        for loop, first, last in code.loops:
+            if first <= lineno <= last:
+                loop.skips += 1
+
     def _refresh(self, code: CodeRec) -> None:
         for rec in code.derived:
             rec.hits = rec.total_hits()
             rec.last = rec.last_start()  # type: ignore[assignment]
+        # A loop's last check comes after every line of its body (inner loops first).
+        for rec, first, last in sorted(code.loops, key=lambda item: item[2] - item[1]):
+            body = [r.last for n, r in code.lines.items() if first < n <= last]
+            rec.last = max(body, default=rec.last) + 0.5  # type: ignore[assignment]
 
     # -- frame exits: last states of lines past their cap ---------------------
 

@@ -157,3 +157,85 @@ def straight_predecessors(source: str) -> dict[int, int]:
                 ):
                     out[stmt.lineno] = prev.lineno
     return out
+
+
+def _walk_same_scope(nodes):
+    """Nodes under ``nodes``, not descending into nested functions, classes or lambdas."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _breaks_out(body) -> bool:
+    """A ``break`` of this loop (not of a loop nested in it), or a ``return``."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Return, ast.Break)):
+            return True
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            # Breaks in its body are its own; returns anywhere in it, and its else clause, are ours.
+            stack.extend(n for n in _walk_same_scope(node.body) if isinstance(n, ast.Return))
+            stack.extend(node.orelse)
+            continue
+        stack.extend(
+            child
+            for child in ast.iter_child_nodes(node)
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+        )
+    return False
+
+
+def loop_heads(source: str) -> dict[int, tuple[int, int, int]]:
+    """``for`` line F -> (B, P, last body line): its hits can be derived as B + entries - exits.
+
+    B is the first statement of the body (one event per iteration), P the straight-line
+    statement before the loop (entries = P's hits; 0 when the loop opens a function, then
+    entries = calls). The loop has no ``break``/``return``/``yield``/``try``/``with`` in its
+    body, so it only ends by running out or by an exception, which RAISE events count.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    preds = straight_predecessors(source)
+    out: dict[int, tuple[int, int, int]] = {}
+    for scope in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(scope, field, None)
+            if not isinstance(block, list):
+                continue
+            for index, loop in enumerate(block):
+                if not isinstance(loop, ast.For) or loop.iter.end_lineno != loop.lineno:
+                    continue
+                first = loop.body[0]
+                header_end = first.test.end_lineno if isinstance(first, ast.If) else first.end_lineno
+                if not isinstance(first, _ONE_EVENT) or header_end != first.lineno:
+                    continue
+                inside = list(_walk_same_scope(loop.body))
+                if _breaks_out(loop.body) or any(
+                    isinstance(n, (ast.Try, ast.With, ast.AsyncWith, *_SUSPENDS)) for n in inside
+                ):
+                    continue
+                if index == 0 and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and field == "body":
+                    entry = 0
+                elif index > 0 and preds.get(loop.lineno) is None and _straight_before(block[index - 1], loop):
+                    entry = block[index - 1].lineno
+                else:
+                    continue
+                end = max(getattr(n, "end_lineno", 0) or 0 for n in ast.walk(loop))
+                out[loop.lineno] = (first.lineno, entry, end)
+    return out
+
+
+def _straight_before(prev: ast.stmt, loop: ast.For) -> bool:
+    return (
+        isinstance(prev, _STRAIGHT)
+        and prev.lineno == prev.end_lineno
+        and prev.lineno < loop.lineno
+        and not any(isinstance(n, _SUSPENDS) for n in ast.walk(prev))
+    )

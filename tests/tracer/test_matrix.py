@@ -156,3 +156,20 @@ def test_straight_line_hits_derived_exactly(traces):
     assert [lines[n]["hits"] for n in ("32", "33", "34")] == [400, 400, 400]  # generator
     assert [lines[n]["hits"] for n in ("40", "41", "42", "43", "44")] == [101, 101, 50, 50, 101]
     assert lines["43"]["states"][-1] == {"q": "100"}
+
+
+def test_loop_lines_derived_exactly(traces):
+    """`for` lines stop reporting too (hits = first body line + entries - exits by exception)."""
+    trace = traces["straight.py"]["3.11"]
+    lines = _lines(trace, "straight.py")
+    # first_loop(range(1, k)) for k in 2..39: the loop opens the function (entries = calls)
+    assert lines["49"]["hits"] == sum(k for k in range(2, 40))
+    assert lines["50"]["hits"] == sum(k - 1 for k in range(2, 40))
+    # escapes(n) for n in 2..59 always leaves its loop by ZeroDivisionError at the last i
+    assert lines["57"]["hits"] == sum(range(2, 60))
+    assert lines["59"]["hits"] == sum(n - 1 for n in range(2, 60))
+    assert lines["58"]["raised"]["count"] == 58
+    # nested loops with continue
+    assert [lines[n]["hits"] for n in ("65", "67", "68", "69", "70")] == [51, 200, 150, 49, 101]
+    assert "states" in lines["69"] and lines["69"]["states"] == []  # `continue` binds nothing
+    assert lines["70"]["states"][-1] == {"total": "3675"}
