@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(source: str) -> ast.Module | None:
+    """One parse per source text: the annotators below all read the same file."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
 
 
 def variable_series(entry: dict) -> dict[str, list[str]]:
@@ -53,9 +63,8 @@ class Span:
 
 def function_spans(source: str) -> list[Span]:
     """Every function and method in the source, with its first and last line."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = _parse(source)
+    if tree is None:
         return []
     spans = []
     for node in ast.walk(tree):
@@ -78,9 +87,8 @@ def executed_functions(source: str, file_lines: dict[str, dict]) -> list[Span]:
 
 def branch_lines(source: str) -> dict[int, tuple[str, int]]:
     """``if``/``elif``/``while`` line -> (kind, first line of its body)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = _parse(source)
+    if tree is None:
         return {}
     out: dict[int, tuple[str, int]] = {}
     for node in ast.walk(tree):
@@ -103,9 +111,8 @@ def branch_note(kind: str, hits: int, body_hits: int) -> str:
 
 def return_lines(source: str) -> dict[int, int]:
     """``return`` statement line -> its function's first line as code objects count it (decorators included)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = _parse(source)
+    if tree is None:
         return {}
     out: dict[int, int] = {}
     for func in ast.walk(tree):
