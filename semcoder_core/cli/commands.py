@@ -88,8 +88,9 @@ def debug(args, settings: Settings) -> int:
             )
             bar.step(f"Running the tests in {target.node}")
             run = suite.run_tests([target.node], trace=False)
-            if run["status"] in _FAILED_TO_RUN or run["status"] == "timeout":
+            if run["status"] not in ("ok", "exception"):
                 report.update(status=run["status"], exception=run.get("exception"), tests=[])
+                report["stderr"] = (run.get("stderr") or "")[-2000:]
                 return _finish(args, report, target.project, settings)
             tests = run.get("tests", [])
             failing = [t["nodeid"] for t in tests if t["outcome"] in ("failed", "error", "timeout")]
@@ -116,4 +117,4 @@ def _finish(args, report: dict, project: Path, settings: Settings) -> int:
         print(json.dumps(report))
     else:
         output.print_debug(report, project, settings)
-    return 1 if report["status"] in _FAILED_TO_RUN else 0
+    return 0 if report["status"] == "ok" else 1

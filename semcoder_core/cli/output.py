@@ -251,6 +251,8 @@ def print_debug(report: dict, project: Path, settings: Settings) -> None:
     summary = report.get("summary")
     if report["status"] != "ok":
         console.print(Text(f"✗ {report['target']}: {_exception_line(report.get('exception'))}", style="red"))
+        if report.get("stderr", "").strip():
+            console.print(Text("    " + report["stderr"].strip().replace("\n", "\n    "), style="dim"))
         return
     if summary:
         parts = [

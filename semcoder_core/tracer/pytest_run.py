@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 
@@ -121,7 +122,19 @@ def _summary(plugin: _Plugin) -> dict:
 
 
 def run_pytest(guard: Guard, request: dict) -> dict:
-    import pytest
+    try:
+        import pytest
+    except ImportError:
+        message = (
+            f"pytest is not installed for {sys.executable}: install it there (pip install pytest), "
+            "or choose an interpreter that has it (--python, or the `python` setting)"
+        )
+        return {
+            "status": "error",
+            "tests": [],
+            "collect_errors": [],
+            "exception": {"type": "MissingPytest", "message": message, "file": None, "line": None},
+        }
 
     plugin = _Plugin(guard, request)
     args = ["-p", "no:cacheprovider", "-q", "--color=no", "-o", "console_output_style=classic"]

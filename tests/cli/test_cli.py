@@ -129,3 +129,14 @@ def test_example_project_is_untouched_by_a_debug_run(example_copy):
     assert out.returncode == 0
     after = {p: p.read_bytes() for p in example_copy.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_debug_says_when_the_interpreter_has_no_pytest(tmp_path):
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    out, doc = semcoder("debug", str(EXAMPLE), "--python", str(venv / "bin" / "python"), "--json")
+    assert out.returncode == 1
+    assert doc["status"] == "error" and doc["exception"]["type"] == "MissingPytest"
+    assert "pip install pytest" in doc["exception"]["message"]
+    out, _ = semcoder("debug", str(EXAMPLE), "--python", str(venv / "bin" / "python"))
+    assert out.returncode == 1 and "pytest is not installed for" in out.stdout
