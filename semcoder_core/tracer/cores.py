@@ -64,6 +64,24 @@ class SettraceCore:
         fs = FrameState(crec, nxt())
         recorder.call_start(fs, frame.f_locals)
 
+        counted = crec.counted
+        ordered = crec.ordered
+
+        def lean(frame, event, arg):
+            # A frame with no diff open: lines past their cap cost a dict lookup and a counter.
+            if event == "line":
+                lineno = frame.f_lineno
+                rec = counted.get(lineno)
+                if rec is not None:
+                    rec.hits += 1
+                    return lean
+                rec = ordered.get(lineno)
+                if rec is not None:
+                    rec.hits += 1
+                    rec.last = nxt()
+                    return lean
+            return trace(frame, event, arg)
+
         def trace(frame, event, arg):
             if event == "line":
                 lineno = frame.f_lineno
@@ -73,10 +91,10 @@ class SettraceCore:
                 if mode and fs.pending is None:  # past its cap, and no diff open in this frame
                     if mode != COUNT:  # lines that bind names need an order (for last states)
                         rec.last = nxt()
-                    return trace
+                    return lean
                 rec.last = serial = nxt()
                 step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
-                return trace
+                return lean if fs.pending is None else trace
             if event == "return":
                 recorder.exit(fs, lambda: frame.f_locals)
                 if frame.f_code.co_code[frame.f_lasti] in _RETURN_OPS:
@@ -100,6 +118,7 @@ class SettraceCore:
 class MonitoringCore:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
+        recorder.can_derive = True
         self.frames: dict = {}
         self.tool: int | None = None
         self.local_codes: list = []

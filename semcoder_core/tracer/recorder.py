@@ -10,6 +10,7 @@ trace still has exact counts and the true final state.
 
 from __future__ import annotations
 
+import dis
 import itertools
 import linecache
 import os
@@ -69,6 +70,7 @@ class LineRec:
         "mode",
         "leads",
         "codeobj",
+        "exact_hits",
     )
 
     def __init__(self, lineno: int, names: frozenset[str], code: CodeRec, pred: int | None) -> None:
@@ -77,6 +79,7 @@ class LineRec:
         self.mode = EXAMINE
         self.leads = False  # another line's hits are derived from this one's
         self.codeobj = code.codeobj
+        self.exact_hits = 0  # hits when its last exact examination started
         self.hits = 0
         self.last = 0
         self.examined = 0
@@ -157,6 +160,10 @@ class CodeRec:
         "loops",
         "derived_names",
         "codeobj",
+        "writers",
+        "module_level",
+        "counted",
+        "ordered",
     )
 
     def __init__(
@@ -185,6 +192,22 @@ class CodeRec:
         nargs += bool(flags & 0x04) + bool(flags & 0x08)  # *args, **kwargs
         self.nargs = nargs
         self.is_gen = bool(flags & (0x20 | 0x80 | 0x200))  # generator, coroutine, async generator
+        # How many places bind each name in this code. A name with one writer needs no order:
+        # bound at the frame's exit, its value there is what that one line last gave it.
+        # Parameters, cells and free variables count twice, and so does every name of module-level
+        # code (other code can bind them too).
+        own_lines = {line for _, line in dis.findlinestarts(code) if line}
+        self.writers: dict[str, int] = {}
+        for line in own_lines:
+            for name in bound.get(line, ()):
+                self.writers[name] = self.writers.get(name, 0) + 1
+        shared = code.co_varnames[:nargs] + code.co_cellvars + code.co_freevars
+        for name in shared:
+            self.writers[name] = self.writers.get(name, 0) + 2
+        self.module_level = code.co_name == "<module>"
+        # Lines past their cap by what an event of theirs costs, for the settrace fast path.
+        self.counted: dict[int, LineRec] = {}
+        self.ordered: dict[int, LineRec] = {}
 
     def line(self, lineno: int) -> LineRec:
         rec = self.lines.get(lineno)
@@ -231,6 +254,8 @@ class Recorder:
         # Set while a user's __repr__ runs from inside a callback, so its frames
         # are not traced (sys.monitoring does not suppress nested events).
         self.busy = self.repr.busy
+        # Only a core that can switch off one line's events (sys.monitoring) derives hits.
+        self.can_derive = False
         self.serial = itertools.count(1)
         self.codes: dict[types.CodeType, CodeRec | None] = {}
         self._static: dict[str, tuple[dict, dict, dict, dict]] = {}
@@ -288,7 +313,7 @@ class Recorder:
         fs.pending = rec
         fs.code.npending += 1
         rec.examined += 1
-        fs.pat = rec.hits
+        fs.pat = rec.exact_hits = rec.hits
         if serial > rec.exact_last:
             rec.exact_last = serial
         if rec.examined >= self.max_states:
@@ -325,8 +350,17 @@ class Recorder:
             changed = {k: v for k, v in changed.items() if k not in code.derived_names or k in own}
         if changed:
             if not rec.names:
-                fs.code.named.append(rec)
+                code.named.append(rec)
+            new_names = [name for name in changed if name not in rec.names]
             rec.names.update(changed)
+            for name in new_names:
+                if name not in code.bound.get(rec.lineno, ()):
+                    # A writer the syntax tree did not show (a mutation, a call): lines sharing
+                    # the name may now need an order.
+                    code.writers[name] = code.writers.get(name, 0) + 1
+                    for other in code.named:
+                        if name in other.names and other.mode == COUNT:
+                            self.set_mode(other)
             if rec.mode == COUNT:
                 self.set_mode(rec)
             if len(rec.states) < self.max_states:
@@ -357,7 +391,7 @@ class Recorder:
         rec.leader = pred
         pred.follower = rec
         pred.leads = True
-        self.set_mode(pred)
+        self.set_mode(_root(pred))
         rec.base = rec.hits - pred.total_hits()
         rec.code.derived.append(rec)
         rec.code.derived_names.update(rec.code.bound.get(rec.lineno, ()))
@@ -376,23 +410,30 @@ class Recorder:
             return False
         rec.leader, rec.entry, rec.base = body, entry, 0
         body.leads = True
-        self.set_mode(body)
         rec.base = rec.hits - rec.total_hits()
         code.derived.append(rec)
         code.derived_names.update(code.bound.get(rec.lineno, ()))
         code.loops.append((rec, rec.lineno, last_line))
+        self.set_mode(_root(body))
         return True
 
     def set_mode(self, rec: LineRec) -> None:
-        """Past its cap a line is derivable, or needs an order (it binds names or leads), or only counts."""
+        """Past its cap a line is derivable, or needs an order, or only counts."""
         if rec.examined < self.max_states:
             rec.mode = EXAMINE
-        elif rec.pred is not None or rec.loop is not None:
+        elif self.can_derive and (rec.pred is not None or rec.loop is not None):
             rec.mode = DERIVE
-        elif rec.names or rec.leads:
+        elif needs_order(rec) or (rec.leads and _leads_ordered(rec)):
             rec.mode = ORDER
         else:
             rec.mode = COUNT
+        code = rec.code
+        code.counted.pop(rec.lineno, None)
+        code.ordered.pop(rec.lineno, None)
+        if rec.mode == COUNT:
+            code.counted[rec.lineno] = rec
+        elif rec.mode == ORDER:
+            code.ordered[rec.lineno] = rec
 
     def raised_through(self, rec: LineRec) -> None:
         """An exception left ``rec``'s statement: its follower did not run this time."""
@@ -420,32 +461,44 @@ class Recorder:
         """The frame returns, yields or unwinds: close its diff, rebuild capped lines' last states."""
         if fs.pending is not None:
             self._close(fs, local_vars_of(), next(self.serial))
-        if fs.code.derived:
-            self._refresh(fs.code)
-        start = fs.start
-        named = fs.code.named
+        code = fs.code
+        if code.derived:
+            self._refresh(code)
+        named = code.named
         for rec in named:
-            if rec.last > rec.exact_last and rec.last >= start:
+            if rec.hits > rec.exact_hits:  # ran past its exact executions
                 break
         else:
             return
         local_vars = local_vars_of()
+        start = fs.start
+        finals: dict[LineRec, dict[str, str]] = {}
+        # Names with several writers: the one that ran last in this frame gave the final value.
         writer: dict[str, LineRec] = {}
         for rec in named:
-            if rec.last >= start:
+            if rec.last >= start and needs_order(rec):
                 for name in rec.names:
                     w = writer.get(name)
                     if w is None or rec.last > w.last:
                         writer[name] = rec
-        finals: dict[LineRec, dict[str, str]] = {}
         for name, rec in writer.items():
             if rec.last > rec.exact_last:
-                value = local_vars.get(name, _MISSING)
-                if value is not _MISSING and _visible(name, value):
-                    finals.setdefault(rec, {})[name] = self.repr(value)
+                self._final_value(finals, rec, name, local_vars)
+        # Names with one writer: bound at exit means that line ran in this frame, last.
+        for rec in named:
+            if rec.hits > rec.exact_hits and not needs_order(rec):
+                for name in rec.names:
+                    self._final_value(finals, rec, name, local_vars)
+        serial = next(self.serial)
         for rec, state in finals.items():
-            if rec.last >= rec.final_seq:
-                rec.final, rec.final_at, rec.final_seq = state, rec.hits, rec.last
+            seq = rec.last if needs_order(rec) else serial
+            if seq >= rec.final_seq:
+                rec.final, rec.final_at, rec.final_seq = state, rec.hits, seq
+
+    def _final_value(self, finals: dict, rec: LineRec, name: str, local_vars) -> None:
+        value = local_vars.get(name, _MISSING)
+        if value is not _MISSING and _visible(name, value):
+            finals.setdefault(rec, {})[name] = self.repr(value)
 
     # -- calls -----------------------------------------------------------------
 
@@ -543,6 +596,35 @@ class Recorder:
             )
         out.sort(key=lambda d: (d["file"], d["line"], d["qualname"]))
         return out
+
+
+def _root(rec: LineRec) -> LineRec:
+    """The line that still reports events for a chain of derived lines."""
+    while rec.leader is not None:
+        rec = rec.leader
+    return rec
+
+
+def _leads_ordered(rec: LineRec) -> bool:
+    """A derived line that needs an order takes its time from the line that reports for it."""
+    stack = [rec]
+    while stack:
+        lead = stack.pop()
+        for line in lead.code.lines.values():
+            if line.leader is lead:
+                if needs_order(line):
+                    return True
+                stack.append(line)
+    return False
+
+
+def needs_order(rec: LineRec) -> bool:
+    """Does rebuilding this line's last state need to know when it ran (a name with another writer)?"""
+    code = rec.code
+    if code.module_level:
+        return bool(rec.names)
+    writers = code.writers
+    return any(writers.get(name, 1) > 1 for name in rec.names)
 
 
 class _Later:
