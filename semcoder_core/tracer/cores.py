@@ -64,21 +64,18 @@ class SettraceCore:
         fs = FrameState(crec, nxt())
         recorder.call_start(fs, frame.f_locals)
 
-        counted = crec.counted
-        ordered = crec.ordered
+        table = crec.table
+        base = crec.table_base
 
         def lean(frame, event, arg):
-            # A frame with no diff open: lines past their cap cost a dict lookup and a counter.
+            # A frame with no diff open: a line past its cap costs a list index and a counter.
+            # (Every line event of this frame is a line of its code, so the index is in range.)
             if event == "line":
-                lineno = frame.f_lineno
-                rec = counted.get(lineno)
+                rec = table[frame.f_lineno - base]
                 if rec is not None:
                     rec.hits += 1
-                    return lean
-                rec = ordered.get(lineno)
-                if rec is not None:
-                    rec.hits += 1
-                    rec.last = nxt()
+                    if rec.needs_last:
+                        rec.last = nxt()
                     return lean
             return trace(frame, event, arg)
 

@@ -71,6 +71,7 @@ class LineRec:
         "leads",
         "codeobj",
         "exact_hits",
+        "needs_last",
     )
 
     def __init__(self, lineno: int, names: frozenset[str], code: CodeRec, pred: int | None) -> None:
@@ -80,6 +81,7 @@ class LineRec:
         self.leads = False  # another line's hits are derived from this one's
         self.codeobj = code.codeobj
         self.exact_hits = 0  # hits when its last exact examination started
+        self.needs_last = False  # mode is ORDER
         self.hits = 0
         self.last = 0
         self.examined = 0
@@ -162,8 +164,8 @@ class CodeRec:
         "codeobj",
         "writers",
         "module_level",
-        "counted",
-        "ordered",
+        "table",
+        "table_base",
     )
 
     def __init__(
@@ -205,9 +207,9 @@ class CodeRec:
         for name in shared:
             self.writers[name] = self.writers.get(name, 0) + 2
         self.module_level = code.co_name == "<module>"
-        # Lines past their cap by what an event of theirs costs, for the settrace fast path.
-        self.counted: dict[int, LineRec] = {}
-        self.ordered: dict[int, LineRec] = {}
+        # Lines past their cap (COUNT or ORDER), indexed by line - table_base: the settrace fast path.
+        self.table_base = min(own_lines, default=code.co_firstlineno)
+        self.table: list[LineRec | None] = [None] * (max(own_lines, default=self.table_base) - self.table_base + 1)
 
     def line(self, lineno: int) -> LineRec:
         rec = self.lines.get(lineno)
@@ -427,13 +429,11 @@ class Recorder:
             rec.mode = ORDER
         else:
             rec.mode = COUNT
+        rec.needs_last = rec.mode == ORDER
         code = rec.code
-        code.counted.pop(rec.lineno, None)
-        code.ordered.pop(rec.lineno, None)
-        if rec.mode == COUNT:
-            code.counted[rec.lineno] = rec
-        elif rec.mode == ORDER:
-            code.ordered[rec.lineno] = rec
+        index = rec.lineno - code.table_base
+        if 0 <= index < len(code.table):
+            code.table[index] = rec if rec.mode in (COUNT, ORDER) else None
 
     def raised_through(self, rec: LineRec) -> None:
         """An exception left ``rec``'s statement: its follower did not run this time."""
