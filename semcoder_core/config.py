@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
-from .errors import SemcoderError
+from .errors import SemcoderError, UsageError
 from .sandbox.limits import Limits
 
 
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         try:
             return cls.model_validate(data)
         except ValueError as exc:
-            raise SemcoderError(f"invalid semcoder settings: {exc}") from exc
+            raise UsageError(f"invalid semcoder settings: {exc}") from exc
 
 
 def _pyproject_settings(project: Path) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..config import Settings
-from ..errors import SemcoderError
+from ..errors import SemcoderError, UsageError
 from ..project import find_root
 from . import commands
 
@@ -38,6 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_document(exc: SemcoderError) -> dict:
+    """A --json answer when nothing ran: every key of the trace contract, with the reason."""
+    return {
+        "status": "error",
+        "error": str(exc),
+        "return_repr": None,
+        "exception": {"type": type(exc).__name__, "message": str(exc), "file": None, "line": None},
+        "lines": {},
+        "calls": [],
+        "stdout": "",
+        "duration_s": 0.0,
+        "tests": [],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -56,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args, settings))
     except SemcoderError as exc:
         if args.json:
-            print(json.dumps({"status": "error", "error": str(exc)}))
+            print(json.dumps(error_document(exc)))
         else:
             print(f"semcoder: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         return 130

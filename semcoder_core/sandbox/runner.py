@@ -239,6 +239,9 @@ class Sandbox:
                     start_new_session=True,
                 )
             except OSError as exc:
+                os.close(read_fd)
+                if cage is not None:
+                    cage.kill_all(None)  # removes its cgroup
                 raise SemcoderError(f"cannot start the sandbox: {exc}") from exc
             finally:
                 os.close(write_fd)
@@ -288,6 +291,13 @@ class Sandbox:
                     truncated[name] = truncated[name] or len(buf) >= cap
         sel.close()
         self._terminate(proc, cage)
+        # Whatever the result pipe still holds (the loop may have stopped on a leftover process).
+        os.set_blocking(read_fd, False)
+        try:
+            while chunk := os.read(read_fd, 65536):
+                buffers["res"].extend(chunk)
+        except (BlockingIOError, OSError):
+            pass
         os.close(read_fd)
         results = []
         for line in bytes(buffers["res"]).decode("utf-8", "replace").splitlines():

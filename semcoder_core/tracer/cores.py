@@ -105,7 +105,7 @@ class SettraceCore:
             if event == "exception":
                 exc = arg[1]
                 if arg[2] is not None and arg[2].tb_next is None:
-                    recorder.raised(line_of(frame.f_lineno), exc)
+                    recorder.exception_at(line_of(frame.f_lineno), exc)
                 fs.unwinding = exc
             return trace
 
@@ -176,7 +176,11 @@ class MonitoringCore:
                 crec = code_rec(code)
                 if crec is None:
                     return disable
-                set_local(self.tool, code, local_events)
+                events = local_events
+                if crec.one_line_loops:
+                    loop_targets[id(code)] = _for_iter_offsets(code, crec.one_line_loops)
+                    events |= ev.JUMP
+                set_local(self.tool, code, events)
                 local_codes.append(code)
                 by_id[id(code)] = crec
             elif crec is None:
@@ -189,7 +193,7 @@ class MonitoringCore:
 
         line_map: dict = {}  # line number -> record of the code that reported it last
 
-        def line(code, lineno):
+        def line(code, lineno, depth=1):
             if busy[0]:
                 return None
             rec = line_map.get(lineno)
@@ -208,7 +212,7 @@ class MonitoringCore:
                         rec.last = nxt()
                 return None
             serial = rec.last = nxt()
-            frame = getframe(1)
+            frame = getframe(depth)
             fs = frames.get(frame)
             if fs is not None:
                 step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
@@ -254,15 +258,25 @@ class MonitoringCore:
                 return None
             lineno = getframe(1).f_lineno
             rec = crec.line(lineno)
-            if rec.follower is not None:
-                recorder.raised_through(rec)
-            if crec.loops:
-                recorder.raised_at(crec, lineno)
+            if rec.follower is not None or crec.loops:
+                recorder.raised(crec, rec, exc)
             tb = exc.__traceback__
             # Like settrace's 'exception' event, count the exception where it started only.
             if tb is None or tb.tb_next is None:
-                recorder.raised(rec, exc)
+                recorder.exception_at(rec, exc)
             return None
+
+        # sys.monitoring reports no LINE event when a loop jumps back to its own line; settrace
+        # does. For `for` loops written on one line, count the jumps back to the loop's FOR_ITER.
+        loop_targets: dict[int, dict[int, int]] = {}
+
+        def jump(code, offset, destination):
+            if destination < offset:
+                lineno = loop_targets.get(id(code), {}).get(destination)
+                if lineno is not None:
+                    line(code, lineno, 2)
+                    return None
+            return disable
 
         return {
             "PY_START": py_start,
@@ -271,7 +285,20 @@ class MonitoringCore:
             "PY_YIELD": py_yield,
             "PY_UNWIND": py_unwind,
             "RAISE": raise_,
+            "JUMP": jump,
         }
+
+
+def _for_iter_offsets(code, lines: frozenset[int]) -> dict[int, int]:
+    """Offset of each one-line loop's own FOR_ITER (the first on its line) -> the line."""
+    out: dict[int, int] = {}
+    seen: set[int] = set()
+    for instr in dis.get_instructions(code):
+        lineno = instr.positions.lineno if instr.positions else None
+        if instr.opname == "FOR_ITER" and lineno in lines and lineno not in seen:
+            seen.add(lineno)
+            out[instr.offset] = lineno
+    return out
 
 
 def make_core(recorder: Recorder, kind: str = "auto"):

@@ -17,7 +17,14 @@ import os
 import types
 
 from .saferepr import IMMUTABLE, SafeRepr
-from .static import bound_names, loop_heads, qualnames, straight_predecessors
+from .static import (
+    bound_names,
+    iteration_lines,
+    loop_heads,
+    one_line_loops,
+    qualnames,
+    straight_predecessors,
+)
 
 _SKIP_TYPES = frozenset(
     (
@@ -166,6 +173,8 @@ class CodeRec:
         "module_level",
         "table",
         "table_base",
+        "iter_lines",
+        "one_line_loops",
     )
 
     def __init__(
@@ -185,7 +194,8 @@ class CodeRec:
         self.heads = heads
         self.codeobj = code
         self.derived_names: set[str] = set()
-        self.loops: list[tuple[LineRec, int, int]] = []  # derived loop lines and the lines they span
+        # Derived loop lines: (record, header line, last line of the body, line entering the loop or 0).
+        self.loops: list[tuple[LineRec, int, int, int]] = []
         self.named: list[LineRec] = []  # lines known to bind names, for reconstruction
         self.calls = CallRecords(code, qualname)
         self.npending = 0
@@ -208,6 +218,8 @@ class CodeRec:
             self.writers[name] = self.writers.get(name, 0) + 2
         self.module_level = code.co_name == "<module>"
         # Lines past their cap (COUNT or ORDER), indexed by line - table_base: the settrace fast path.
+        self.iter_lines: frozenset[int] = frozenset()
+        self.one_line_loops: frozenset[int] = frozenset()
         self.table_base = min(own_lines, default=code.co_firstlineno)
         self.table: list[LineRec | None] = [None] * (max(own_lines, default=self.table_base) - self.table_base + 1)
 
@@ -260,7 +272,7 @@ class Recorder:
         self.can_derive = False
         self.serial = itertools.count(1)
         self.codes: dict[types.CodeType, CodeRec | None] = {}
-        self._static: dict[str, tuple[dict, dict, dict, dict]] = {}
+        self._static: dict[str, tuple] = {}
 
     # -- which code is traced ------------------------------------------------
 
@@ -281,11 +293,14 @@ class Recorder:
                     qualnames(source),
                     straight_predecessors(source),
                     loop_heads(source),
+                    iteration_lines(source),
+                    one_line_loops(source),
                 )
             qualname = getattr(code, "co_qualname", None) or static[1].get(
                 (code.co_firstlineno, code.co_name), code.co_name
             )
             rec = CodeRec(code, static[0], static[2], static[3], qualname)
+            rec.iter_lines, rec.one_line_loops = static[4], static[5]
         self.codes[code] = rec
         return rec
 
@@ -415,7 +430,7 @@ class Recorder:
         rec.base = rec.hits - rec.total_hits()
         code.derived.append(rec)
         code.derived_names.update(code.bound.get(rec.lineno, ()))
-        code.loops.append((rec, rec.lineno, last_line))
+        code.loops.append((rec, rec.lineno, last_line, entry_line))
         self.set_mode(_root(body))
         return True
 
@@ -435,15 +450,18 @@ class Recorder:
         if 0 <= index < len(code.table):
             code.table[index] = rec if rec.mode in (COUNT, ORDER) else None
 
-    def raised_through(self, rec: LineRec) -> None:
-        """An exception left ``rec``'s statement: its follower did not run this time."""
-        if rec.follower is not None:
+    def raised(self, code: CodeRec, rec: LineRec, exc: BaseException) -> None:
+        """An exception passed through ``rec``'s line (RAISE event): lines derived from it did not run."""
+        if type(exc) is StopIteration and rec.lineno in code.iter_lines:
+            return  # the iterator ran out: a `for` on this line catches it
+        if rec.follower is not None:  # the next statement did not run
             rec.follower.skips += 1
-
-    def raised_at(self, code: CodeRec, lineno: int) -> None:
-        """An exception at ``lineno`` leaves every derived loop around it (their bodies cannot catch it)."""
-        for loop, first, last in code.loops:
-            if first <= lineno <= last:
+        lineno = rec.lineno
+        for loop, header, last, entry in code.loops:
+            # From the body, it leaves the loop (bodies of derived loops cannot catch); from
+            # the statement before it, the loop was never entered. From the header it was the
+            # loop's last check, which did happen.
+            if header < lineno <= last or lineno == entry:
                 loop.skips += 1
 
     def _refresh(self, code: CodeRec) -> None:
@@ -451,7 +469,7 @@ class Recorder:
             rec.hits = rec.total_hits()
             rec.last = rec.last_start()  # type: ignore[assignment]
         # A loop's last check comes after every line of its body (inner loops first).
-        for rec, first, last in sorted(code.loops, key=lambda item: item[2] - item[1]):
+        for rec, first, last, _ in sorted(code.loops, key=lambda item: item[2] - item[1]):
             body = [r.last for n, r in code.lines.items() if first < n <= last]
             rec.last = max(body, default=rec.last) + 0.5  # type: ignore[assignment]
 
@@ -536,7 +554,8 @@ class Recorder:
     def _now(self, value):
         return self.repr(value.value) if isinstance(value, _Later) else value
 
-    def raised(self, rec: LineRec, exc: BaseException) -> None:
+    def exception_at(self, rec: LineRec, exc: BaseException) -> None:
+        """Record an exception where it started."""
         rec.exc_count += 1
         rec.exc_last = {"type": type(exc).__name__, "message": _message(exc)}
 

@@ -213,6 +213,8 @@ def loop_heads(source: str) -> dict[int, tuple[int, int, int]]:
                 if not isinstance(loop, ast.For) or loop.iter.end_lineno != loop.lineno:
                     continue
                 first = loop.body[0]
+                if first.lineno <= loop.lineno:  # a one-line loop: sys.monitoring sees one event for it
+                    continue
                 header_end = first.test.end_lineno if isinstance(first, ast.If) else first.end_lineno
                 if not isinstance(first, _ONE_EVENT) or header_end != first.lineno:
                     continue
@@ -227,7 +229,8 @@ def loop_heads(source: str) -> dict[int, tuple[int, int, int]]:
                     entry = block[index - 1].lineno
                 else:
                     continue
-                end = max(getattr(n, "end_lineno", 0) or 0 for n in ast.walk(loop))
+                # The body only: an exception in an `else:` clause comes after the loop ran out.
+                end = max(getattr(n, "end_lineno", 0) or 0 for stmt in loop.body for n in ast.walk(stmt))
                 out[loop.lineno] = (first.lineno, entry, end)
     return out
 
@@ -238,4 +241,34 @@ def _straight_before(prev: ast.stmt, loop: ast.For) -> bool:
         and prev.lineno == prev.end_lineno
         and prev.lineno < loop.lineno
         and not any(isinstance(n, _SUSPENDS) for n in ast.walk(prev))
+    )
+
+
+def iteration_lines(source: str) -> frozenset[int]:
+    """Lines where a ``for`` (statement or comprehension) takes the next item: a StopIteration raised
+    there by an iterator's ``__next__`` is caught by the loop itself."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            lines.add(node.lineno)
+            lines.update(range(node.iter.lineno, (node.iter.end_lineno or node.iter.lineno) + 1))
+        elif isinstance(node, ast.comprehension):
+            lines.update(range(node.target.lineno, (node.iter.end_lineno or node.iter.lineno) + 1))
+    return frozenset(lines)
+
+
+def one_line_loops(source: str) -> frozenset[int]:
+    """``for`` statements whose body starts on the header's line (``for t in ts: s += t``)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    return frozenset(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.For) and node.body[0].lineno == node.lineno == node.body[-1].end_lineno
     )

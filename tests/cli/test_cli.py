@@ -110,8 +110,14 @@ def test_exit_codes_and_errors(tmp_path):
     assert out.returncode == 1 and doc["status"] == "error"
     out, _ = semcoder("trace", str(tmp_path / "missing.py"), "--call", "f()")
     assert out.returncode == 1 and "no such file" in out.stderr
+    out, doc = semcoder("trace", str(tmp_path / "missing.py"), "--call", "f()", "--json")
+    assert out.returncode == 1 and doc["status"] == "error" and "no such file" in doc["exception"]["message"]
+    assert {"return_repr", "exception", "lines", "stdout", "duration_s"} <= set(doc)
     out, _ = semcoder("frobnicate")
     assert out.returncode == 2
+    out, doc = semcoder("trace", str(bad), "--call", "f()", "--timeout", "-1", "--json")
+    assert out.returncode == 2 and doc["exception"]["type"] == "UsageError"
+    assert "timeout_seconds" in doc["exception"]["message"]
 
 
 def test_timeout_flag_stops_an_infinite_loop(tmp_path):

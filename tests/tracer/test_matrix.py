@@ -173,3 +173,15 @@ def test_loop_lines_derived_exactly(traces):
     assert [lines[n]["hits"] for n in ("65", "67", "68", "69", "70")] == [51, 200, 150, 49, 101]
     assert "states" in lines["69"] and lines["69"]["states"] == []  # `continue` binds nothing
     assert lines["70"]["states"][-1] == {"total": "3675"}
+
+
+def test_loop_edges_found_in_review(traces):
+    """Counts that derived loop headers got wrong once, now checked on every version."""
+    lines = _lines(traces["edges.py"]["3.11"], "edges.py")
+    assert lines["23"]["hits"] == 48  # the iterator raised on the header: that check did happen
+    assert lines["29"]["hits"] == 48  # a class iterator's StopIteration ends its loop normally
+    assert lines["35"]["hits"] == 48  # an exception in `else:` comes after the loop ran out
+    assert lines["42"]["raised"]["count"] == 4
+    assert lines["43"]["hits"] == 36  # the statement before the loop raised: never entered
+    assert lines["50"]["hits"] == sum(k + 1 for k in range(8))  # one-line loop: every iteration
+    assert lines["50"]["states"][-1] == {"s": "21", "t": "6"}
