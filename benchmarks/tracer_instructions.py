@@ -19,18 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "tests")]
 from conftest import available_pythons  # noqa: E402
+from tracer_overhead import WORKLOAD  # noqa: E402  (the same loop as the wall-clock benchmark)
 
 TRACER = Path(__file__).resolve().parent.parent / "semcoder_core" / "tracer"
-WORKLOAD = """\
-def loop(n):
-    total = 0
-    for i in range(n):
-        x = i * 2
-        total += x
-    return total
-"""
 DRIVER = """\
 import sys
 sys.path[:0] = [{agent!r}, {work!r}]
