@@ -12,7 +12,8 @@ import dis
 import sys
 import threading
 
-from .recorder import COUNT, DERIVE, EXAMINE, ORDER, CodeRec, FrameState, Recorder
+from .recorder import Recorder
+from .records import COUNT, DERIVE, EXAMINE, ORDER, CodeRec, FrameState
 
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
 
