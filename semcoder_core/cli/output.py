@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.text import Text
 
 from ..annotate import (
@@ -36,19 +36,21 @@ _STATUS_STYLE = {
 class _Bar:
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
-        self.task = None
+        self.task: TaskID | None = None
 
     def step(self, text: str) -> None:
         if self.progress is not None:
             if self.task is None:
                 self.task = self.progress.add_task(text, total=None)
-            self.progress.update(self.task, description=text)
+            else:
+                self.progress.update(self.task, description=text)
 
     def start_tests(self, total: int) -> None:
         if self.progress is not None and total:
             if self.task is None:
                 self.task = self.progress.add_task("Tracing", total=total)
-            self.progress.update(self.task, total=total, completed=0)
+            else:
+                self.progress.update(self.task, total=total, completed=0)
 
     def advance(self) -> None:
         if self.progress is not None and self.task is not None:

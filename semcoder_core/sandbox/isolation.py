@@ -109,7 +109,8 @@ def bwrap_command(
         cmd += ["--setenv", key, value]
     if drops_uid():
         uid = str(pick_uid())
-        cmd += ["--", shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        setpriv = shutil.which("setpriv") or "setpriv"
+        cmd += ["--", setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     else:
         cmd += ["--"]
     return cmd + [executable, "-m", "semcoder_tracer", "/semcoder/request.json"]

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+from typing import Callable
 
 from .session import TargetFilter, TraceSession
 
@@ -39,7 +40,7 @@ class Guard:
         self.timed_out = False
         self.ballast: bytearray | None = None
         self.is_target = TargetFilter(request.get("targets") or [request["project"]])
-        self.partial = None  # callable giving the result so far, for os._exit
+        self.partial: Callable[[], dict] | None = None  # the result so far, for os._exit
 
     def install(self) -> None:
         mb = 1024 * 1024
@@ -80,7 +81,7 @@ class Guard:
                 self.emit(result)
             real_exit(code)
 
-        os._exit = _exit
+        os._exit = _exit  # type: ignore[assignment]
 
     def arm(self, seconds: float) -> None:
         self.timed_out = False
@@ -117,7 +118,7 @@ class Guard:
 
     def timeout_exception(self) -> dict:
         file, line = self.where if self.where else (None, None)
-        where = f"; it was running line {line} of {os.path.basename(file)}" if line else ""
+        where = f"; it was running line {line} of {os.path.basename(file)}" if file and line else ""
         return {
             "type": "Timeout",
             "message": f"did not finish within {self.timeout:g} s{where}",
@@ -182,6 +183,8 @@ def load_module(path: str, project: str):
     if len(parts) > 1:
         return importlib.import_module(name)
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path} as a module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)

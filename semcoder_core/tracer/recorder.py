@@ -119,7 +119,7 @@ class Recorder:
     # -- exact diffs -----------------------------------------------------------
 
     def snapshot(self, local_vars) -> dict[str, tuple[object, str | None]]:
-        snap = {}
+        snap: dict[str, tuple[object, str | None]] = {}
         rep = self.repr
         for name, value in local_vars.items():
             if type(value) in IMMUTABLE:
@@ -151,6 +151,7 @@ class Recorder:
     def _close(self, fs: FrameState, local_vars, serial: int) -> dict[str, tuple[object, str | None]]:
         """Diff the frame's locals against the open snapshot; ``serial`` orders the change."""
         rec = fs.pending
+        assert rec is not None
         old = fs.snap
         rep = self.repr
         changed: dict[str, str] = {}
@@ -335,14 +336,15 @@ class Recorder:
     def call_start(self, fs: FrameState, local_vars) -> None:
         calls = fs.code.calls
         calls.count += 1
+        args: dict[str, object] = {}
         if calls.count <= self.max_calls:
-            args = {name: self.repr(local_vars[name]) for name in list(local_vars)[: fs.code.nargs]}
+            for name in list(local_vars)[: fs.code.nargs]:
+                args[name] = self.repr(local_vars[name])
             record = {"at": calls.count, "args": args, "return_repr": None, "exception": None}
             calls.records.append(record)
         else:
             # Past the cap only the last call is kept: hold values that cannot change and
             # repr the others now; the rest of the repr work happens once, at the end.
-            args = {}
             for name in list(local_vars)[: fs.code.nargs]:
                 value = local_vars[name]
                 args[name] = _Later(value) if type(value) in IMMUTABLE else self.repr(value)
@@ -398,9 +400,9 @@ class Recorder:
         ranks = {
             q: i for i, q in enumerate(sorted({q for f in result.values() for e in f.values() for q in e["seq"]}), 1)
         }
-        for per_file in result.values():
-            for entry in per_file.values():
-                entry["seq"] = [ranks[q] for q in entry["seq"]]
+        for lines in result.values():
+            for line_entry in lines.values():
+                line_entry["seq"] = [ranks[q] for q in line_entry["seq"]]
         return result
 
     def calls_json(self, path_map=None) -> list[dict]:
@@ -440,7 +442,7 @@ class _Later:
 
 def _merge_line(hits: int, recs: list[LineRec]) -> dict:
     """One line can belong to several code objects (a lambda or a comprehension on it)."""
-    items = []
+    items: list[tuple[float, int, dict[str, str]]] = []
     exc_count, exc_last = 0, None
     for rec in recs:
         items.extend(zip(rec.seq, rec.at, rec.states))
