@@ -54,17 +54,50 @@ def test_result(sandbox: Sandbox, target: Target) -> dict:
     tests = run.get("tests") or []
     if run["status"] in _FAILED_TO_RUN or not tests:
         return {**run, "return_repr": None, "lines": {}, "test": None}
-    test = tests[0]
+    return _test_document(run["status"], tests[0], run, len(tests))
+
+
+def traced_tests(sandbox: Sandbox, project: Path, nodes: list[str], bar) -> list[dict]:
+    """Trace the tests in one pytest run (one start-up, which can take seconds); a test that
+    run could not finish (a hang, a crash) is traced again on its own."""
+    if not nodes:
+        return []
+    limits = sandbox.limits.model_copy(update={"timeout_s": sandbox.limits.timeout_s * len(nodes)})
+    batch = Sandbox(
+        project,
+        python=sandbox.interpreter.executable,
+        limits=limits,
+        isolation_mode=sandbox.isolation,
+        caps=sandbox.caps,
+    )
+    bar.step(f"Tracing {len(nodes)} failing test{'s' if len(nodes) != 1 else ''}")
+    run = batch.run_tests(nodes, trace=True)
+    finished = run["status"] in ("ok", "exception")
+    by_id = {t["nodeid"]: t for t in run.get("tests") or []}
+    out = []
+    for node in nodes:
+        test = by_id.get(node)
+        if finished and test is not None and test["outcome"] != "timeout":
+            status = "ok" if test["outcome"] in ("passed", "skipped") else "exception"
+            out.append(_test_document(status, test, run, 1))
+        else:
+            bar.step(f"Tracing {node}")
+            out.append(test_result(sandbox, Target(project, project / node.partition("::")[0], node)))
+        bar.advance()
+    return out
+
+
+def _test_document(status: str, test: dict, run: dict, tests_run: int) -> dict:
     return {
-        "status": run["status"],
+        "status": status,
         "return_repr": None,
-        "exception": test["exception"] if test["outcome"] != "passed" else None,
+        "exception": (test["exception"] or run.get("exception")) if test["outcome"] != "passed" else None,
         "lines": test["lines"],
         "calls": test["calls"],
         "stdout": test["stdout"],
         "duration_s": test["duration_s"],
         "test": {k: v for k, v in test.items() if k not in ("lines", "calls", "stdout")},
-        "tests_run": len(tests),
+        "tests_run": tests_run,
         "isolation": run.get("isolation"),
     }
 
@@ -95,12 +128,8 @@ def debug(args, settings: Settings) -> int:
             tests = run.get("tests", [])
             failing = [t["nodeid"] for t in tests if t["outcome"] in ("failed", "error", "timeout")]
             report["summary"] = _summary(tests)
-        traced = []
         bar.start_tests(len(failing))
-        for node in failing:
-            bar.step(f"Tracing {node}")
-            traced.append(test_result(sandbox, Target(target.project, target.path, node)))
-            bar.advance()
+        traced = traced_tests(sandbox, target.project, failing, bar)
     report["tests"] = traced
     return _finish(args, report, target.project, settings)
 

@@ -146,3 +146,23 @@ def test_debug_says_when_the_interpreter_has_no_pytest(tmp_path):
     assert "pip install pytest" in doc["exception"]["message"]
     out, _ = semcoder("debug", str(EXAMPLE), "--python", str(venv / "bin" / "python"))
     assert out.returncode == 1 and "pytest is not installed for" in out.stdout
+
+
+def test_debug_traces_failures_in_one_run_and_retries_a_hang_alone(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    (tmp_path / "calc.py").write_text(
+        "import sys\n\n\ndef add(a, b):\n    return a - b\n\n\ndef spin():\n"
+        "    n = 0\n    while sys.gettrace() is not None:  # hangs only when traced\n        n += 1\n    return n\n"
+    )
+    (tmp_path / "test_calc.py").write_text(
+        "from calc import add, spin\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"
+        "def test_spin():\n    assert spin() == 1\n\n\ndef test_ok():\n    assert add(1, 0) == 1\n"
+    )
+    out, report = semcoder("debug", str(tmp_path), "--timeout", "2", "--json")
+    assert out.returncode == 0, out.stderr
+    assert report["summary"] == {"total": 3, "passed": 1, "failed": 2}
+    by_node = {t["test"]["nodeid"]: t for t in report["tests"]}
+    assert by_node["test_calc.py::test_add"]["status"] == "exception"
+    assert by_node["test_calc.py::test_add"]["test"]["failure"]["actual"] == "-1"
+    spin = report["tests"][[t["test"]["nodeid"] for t in report["tests"]].index("test_calc.py::test_spin")]
+    assert spin["status"] == "timeout" and spin["exception"]["line"] in (10, 11)
