@@ -23,7 +23,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 from conftest import available_pythons  # noqa: E402
 from tracer_overhead import WORKLOAD  # noqa: E402  (the same loop as the wall-clock benchmark)
 
-TRACER = Path(__file__).resolve().parent.parent / "semcoder_core" / "tracer"
+from semcoder_core.sandbox.runner import agent_dir  # noqa: E402  (the tracer as the sandbox ships it)
+
 DRIVER = """\
 import sys
 sys.path[:0] = [{agent!r}, {work!r}]
@@ -73,8 +74,7 @@ def main() -> int:
     if args.pythons:
         pythons = {v: p for v, p in pythons.items() if v in args.pythons.split(",")}
     with tempfile.TemporaryDirectory() as tmp:
-        agent, work = Path(tmp, "agent"), Path(tmp, "work")
-        shutil.copytree(TRACER, agent / "semcoder_tracer", ignore=shutil.ignore_patterns("__pycache__"))
+        agent, work = agent_dir(), Path(tmp, "work")
         work.mkdir()
         (work / "work.py").write_text(WORKLOAD)
         driver = Path(tmp, "driver.py")

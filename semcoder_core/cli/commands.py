@@ -62,14 +62,7 @@ def traced_tests(sandbox: Sandbox, project: Path, nodes: list[str], bar) -> list
     run could not finish (a hang, a crash) is traced again on its own."""
     if not nodes:
         return []
-    limits = sandbox.limits.model_copy(update={"timeout_s": sandbox.limits.timeout_s * len(nodes)})
-    batch = Sandbox(
-        project,
-        python=sandbox.interpreter.executable,
-        limits=limits,
-        isolation_mode=sandbox.isolation,
-        caps=sandbox.caps,
-    )
+    batch = sandbox.with_limits(timeout_s=sandbox.limits.timeout_s * len(nodes))
     bar.step(f"Tracing {len(nodes)} failing test{'s' if len(nodes) != 1 else ''}")
     run = batch.run_tests(nodes, trace=True)
     finished = run["status"] in ("ok", "exception")
@@ -111,14 +104,7 @@ def debug(args, settings: Settings) -> int:
             failing = [target.node]
             report["summary"] = None
         else:
-            suite_limits = sandbox.limits.model_copy(update={"timeout_s": max(sandbox.limits.timeout_s, 120.0)})
-            suite = Sandbox(
-                target.project,
-                python=settings.python,
-                limits=suite_limits,
-                isolation_mode=sandbox.isolation,
-                caps=sandbox.caps,
-            )
+            suite = sandbox.with_limits(timeout_s=max(sandbox.limits.timeout_s, 120.0))
             bar.step(f"Running the tests in {target.node}")
             run = suite.run_tests([target.node], trace=False)
             if run["status"] not in ("ok", "exception"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import copy
 import json
 import os
 import re
@@ -76,6 +77,12 @@ class Sandbox:
         elif isolation_mode == "bwrap" and not isolation.bwrap_path():
             raise SemcoderError("bubblewrap (bwrap) is not installed; install it or use isolation 'copy'")
         self.isolation = isolation_mode
+
+    def with_limits(self, **changes) -> Sandbox:
+        """The same project, interpreter and isolation under other limits (e.g. a longer timeout)."""
+        other = copy.copy(self)
+        other.limits = self.limits.model_copy(update=changes)
+        return other
 
     # -- public jobs ---------------------------------------------------------------
 
@@ -285,10 +292,13 @@ class Sandbox:
                     open_streams -= 1
                     continue
                 buf = buffers[name]
-                if name == "res" or len(buf) < cap:
-                    buf.extend(chunk if name == "res" else chunk[: cap - len(buf)])
-                if name != "res" and len(buf) >= cap and len(chunk) > 0 and name in truncated:
-                    truncated[name] = truncated[name] or len(buf) >= cap
+                if name == "res":
+                    buf.extend(chunk)
+                    continue
+                room = max(cap - len(buf), 0)  # past the cap the output is read and dropped
+                buf.extend(chunk[:room])
+                if len(chunk) > room:
+                    truncated[name] = True
         sel.close()
         self._terminate(proc, cage)
         # Whatever the result pipe still holds (the loop may have stopped on a leftover process).

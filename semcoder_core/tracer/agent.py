@@ -245,37 +245,33 @@ def run_call(guard: Guard, request: dict, file: str, expr: str, timeout: float) 
     result: dict = {"status": "ok", "return_repr": None, "exception": None, "lines": {}, "calls": []}
     session = _session(request)
     started = time.perf_counter()
-    guard.arm(timeout)
 
-    def snapshot() -> dict:
+    def finish() -> dict:
+        """The result so far, trace included (also what os._exit sends)."""
         session.stop()
         result["lines"], result["calls"] = session.lines(), session.calls()
         result["duration_s"] = round(time.perf_counter() - started, 6)
         return result
 
+    guard.arm(timeout)
     try:
         try:
             code = compile(expr, "<semcoder-call>", "eval")
         except SyntaxError as exc:
+            message = f"the call expression is not valid Python: {exc.msg}"
             result.update(
-                status="error",
-                exception={
-                    "type": "SyntaxError",
-                    "message": f"the call expression is not valid Python: {exc.msg}",
-                    "file": None,
-                    "line": None,
-                },
+                status="error", exception={"type": "SyntaxError", "message": message, "file": None, "line": None}
             )
-            return result
+            return finish()
         try:
             module = load_module(file, request["project"])
         except SyntaxError as exc:
             result.update(status="syntax-error", exception=_exception_info(exc, guard.is_target))
-            return result
-        guard.partial = snapshot
+            return finish()
+        guard.partial = finish
         session.start()
         value = eval(code, module.__dict__)
-        session.stop()
+        session.stop()  # the repr below is ours, not the program's
         result["return_repr"] = _full_repr(value)
     except RunTimeout:
         session.stop()
@@ -291,9 +287,7 @@ def run_call(guard: Guard, request: dict, file: str, expr: str, timeout: float) 
     finally:
         guard.disarm()
         guard.partial = None
-    result["lines"], result["calls"] = session.lines(), session.calls()
-    result["duration_s"] = round(time.perf_counter() - started, 6)
-    return result
+    return finish()
 
 
 def main(argv: list[str]) -> int:

@@ -120,6 +120,7 @@ class MonitoringCore:
         self.frames: dict = {}
         self.tool: int | None = None
         self.local_codes: list = []
+        self.events: list[int] = []
 
     def start(self) -> None:
         mon = sys.monitoring  # type: ignore[attr-defined]
@@ -131,8 +132,10 @@ class MonitoringCore:
         mon.use_tool_id(tool, "semcoder")
         self.tool = tool
         ev = mon.events
-        for event, callback in self._callbacks().items():
-            mon.register_callback(tool, getattr(ev, event), callback)
+        callbacks = self._callbacks()
+        self.events = [getattr(ev, name) for name in callbacks]
+        for name, callback in callbacks.items():
+            mon.register_callback(tool, getattr(ev, name), callback)
         mon.set_events(tool, ev.PY_START | ev.PY_UNWIND | ev.RAISE)
 
     def stop(self) -> None:
@@ -143,8 +146,8 @@ class MonitoringCore:
         mon.set_events(tool, 0)
         for code in self.local_codes:
             mon.set_local_events(tool, code, 0)
-        for event in self._callbacks():
-            mon.register_callback(tool, getattr(mon.events, event), None)
+        for event in self.events:
+            mon.register_callback(tool, event, None)
         mon.free_tool_id(tool)
         self.tool = None
 

@@ -30,14 +30,7 @@ from .records import (
     root_of,
 )
 from .saferepr import IMMUTABLE, SafeRepr
-from .static import (
-    bound_names,
-    iteration_lines,
-    loop_heads,
-    one_line_loops,
-    qualnames,
-    straight_predecessors,
-)
+from .static import FileFacts
 
 _SKIP_TYPES = frozenset(
     (
@@ -84,7 +77,7 @@ class Recorder:
         self.can_derive = False
         self.serial = itertools.count(1)
         self.codes: dict[types.CodeType, CodeRec | None] = {}
-        self._static: dict[str, tuple] = {}
+        self._facts: dict[str, FileFacts] = {}
 
     # -- which code is traced ------------------------------------------------
 
@@ -97,22 +90,13 @@ class Recorder:
         rec = None
         filename = code.co_filename
         if code.co_name not in _INLINE_CODE_NAMES and self.is_target(filename):
-            static = self._static.get(filename)
-            if static is None:
-                source = "".join(linecache.getlines(filename))
-                static = self._static[filename] = (
-                    bound_names(source),
-                    qualnames(source),
-                    straight_predecessors(source),
-                    loop_heads(source),
-                    iteration_lines(source),
-                    one_line_loops(source),
-                )
-            qualname = getattr(code, "co_qualname", None) or static[1].get(
+            facts = self._facts.get(filename)
+            if facts is None:
+                facts = self._facts[filename] = FileFacts.of("".join(linecache.getlines(filename)))
+            qualname = getattr(code, "co_qualname", None) or facts.qualnames.get(
                 (code.co_firstlineno, code.co_name), code.co_name
             )
-            rec = CodeRec(code, static[0], static[2], static[3], qualname)
-            rec.iter_lines, rec.one_line_loops = static[4], static[5]
+            rec = CodeRec(code, facts, qualname)
         self.codes[code] = rec
         return rec
 

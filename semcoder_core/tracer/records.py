@@ -5,6 +5,8 @@ from __future__ import annotations
 import dis
 import types
 
+from .static import FileFacts
+
 
 class LineRec:
     __slots__ = (
@@ -136,18 +138,16 @@ class CodeRec:
     def __init__(
         self,
         code: types.CodeType,
-        bound: dict[int, frozenset[str]],
-        preds: dict[int, int],
-        heads: dict[int, tuple[int, int, int]],
+        facts: FileFacts,
         qualname: str,
     ) -> None:
         self.file = code.co_filename
         self.lines: dict[int, LineRec] = {}
-        self.bound = bound
-        self.preds = preds
+        self.bound = bound = facts.bound
+        self.preds = facts.preds
         self.derived: list[LineRec] = []
         self.active = 0  # frames of this code alive now
-        self.heads = heads
+        self.heads = facts.heads
         self.codeobj = code
         self.derived_names: set[str] = set()
         # Derived loop lines: (record, header line, last line of the body, line entering the loop or 0).
@@ -173,9 +173,9 @@ class CodeRec:
         for name in shared:
             self.writers[name] = self.writers.get(name, 0) + 2
         self.module_level = code.co_name == "<module>"
+        self.iter_lines = facts.iter_lines
+        self.one_line_loops = facts.one_line_loops
         # Lines past their cap (COUNT or ORDER), indexed by line - table_base: the settrace fast path.
-        self.iter_lines: frozenset[int] = frozenset()
-        self.one_line_loops: frozenset[int] = frozenset()
         self.table_base = min(own_lines, default=code.co_firstlineno)
         self.table: list[LineRec | None] = [None] * (max(own_lines, default=self.table_base) - self.table_base + 1)
 

@@ -10,6 +10,7 @@ change it.
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
 
 class _Binder(ast.NodeVisitor):
@@ -272,3 +273,25 @@ def one_line_loops(source: str) -> frozenset[int]:
         for node in ast.walk(tree)
         if isinstance(node, ast.For) and node.body[0].lineno == node.lineno == node.body[-1].end_lineno
     )
+
+
+class FileFacts(NamedTuple):
+    """Everything the tracer reads off one file's syntax tree, computed once per file."""
+
+    bound: dict[int, frozenset[str]]
+    qualnames: dict[tuple[int, str], str]
+    preds: dict[int, int]
+    heads: dict[int, tuple[int, int, int]]
+    iter_lines: frozenset[int]
+    one_line_loops: frozenset[int]
+
+    @classmethod
+    def of(cls, source: str) -> FileFacts:
+        return cls(
+            bound_names(source),
+            qualnames(source),
+            straight_predecessors(source),
+            loop_heads(source),
+            iteration_lines(source),
+            one_line_loops(source),
+        )
