@@ -13,6 +13,8 @@ from . import output
 
 # Exit codes (design.md): 0 success, 1 the target could not run as asked, 2 usage error.
 _FAILED_TO_RUN = {"syntax-error", "error"}
+# The whole suite run of `debug` (each test also has its own limit, the `run.timeout_seconds` setting).
+SUITE_TIMEOUT_S = 600.0
 
 
 def make_sandbox(project: Path, settings: Settings) -> Sandbox:
@@ -54,25 +56,23 @@ def test_result(sandbox: Sandbox, target: Target) -> dict:
     tests = run.get("tests") or []
     if run["status"] in _FAILED_TO_RUN or not tests:
         return {**run, "return_repr": None, "lines": {}, "test": None}
-    return _test_document(run["status"], tests[0], run, len(tests))
+    return _test_document(tests[0], run, len(tests))
 
 
 def traced_tests(sandbox: Sandbox, project: Path, nodes: list[str], bar) -> list[dict]:
-    """Trace the tests in one pytest run (one start-up, which can take seconds); a test that
-    run could not finish (a hang, a crash) is traced again on its own."""
+    """Trace the tests in one pytest run (one start-up, which can take seconds). Each test has its
+    own time limit inside that run; a test the run never reached (it crashed, or ran out of time
+    as a whole) is traced again on its own."""
     if not nodes:
         return []
-    batch = sandbox.with_limits(timeout_s=sandbox.limits.timeout_s * len(nodes))
     bar.step(f"Tracing {len(nodes)} failing test{'s' if len(nodes) != 1 else ''}")
-    run = batch.run_tests(nodes, trace=True)
-    finished = run["status"] in ("ok", "exception")
+    run = sandbox.run_tests(nodes, trace=True)
     by_id = {t["nodeid"]: t for t in run.get("tests") or []}
     out = []
     for node in nodes:
         test = by_id.get(node)
-        if finished and test is not None and test["outcome"] != "timeout":
-            status = "ok" if test["outcome"] in ("passed", "skipped") else "exception"
-            out.append(_test_document(status, test, run, 1))
+        if test is not None:
+            out.append(_test_document(test, run, 1))
         else:
             bar.step(f"Tracing {node}")
             out.append(test_result(sandbox, Target(project, project / node.partition("::")[0], node)))
@@ -80,11 +80,18 @@ def traced_tests(sandbox: Sandbox, project: Path, nodes: list[str], bar) -> list
     return out
 
 
-def _test_document(status: str, test: dict, run: dict, tests_run: int) -> dict:
+_STATUS_OF_OUTCOME = {"passed": "ok", "skipped": "ok", "timeout": "timeout", "crashed": "crashed"}
+
+
+def _test_document(test: dict, run: dict, tests_run: int) -> dict:
+    status = _STATUS_OF_OUTCOME.get(test["outcome"], "exception")
+    if status == "exception" and (test["exception"] or {}).get("type") == "MemoryError":
+        status = "memory-limit"
+    exception = test["exception"] or (run.get("exception") if status != "ok" else None)
     return {
         "status": status,
         "return_repr": None,
-        "exception": (test["exception"] or run.get("exception")) if test["outcome"] != "passed" else None,
+        "exception": exception if status != "ok" else None,
         "lines": test["lines"],
         "calls": test["calls"],
         "stdout": test["stdout"],
@@ -104,15 +111,14 @@ def debug(args, settings: Settings) -> int:
             failing = [target.node]
             report["summary"] = None
         else:
-            suite = sandbox.with_limits(timeout_s=max(sandbox.limits.timeout_s, 120.0))
             bar.step(f"Running the tests in {target.node}")
-            run = suite.run_tests([target.node], trace=False)
+            run = sandbox.run_tests([target.node], trace=False, total_timeout_s=SUITE_TIMEOUT_S)
             if run["status"] not in ("ok", "exception"):
                 report.update(status=run["status"], exception=run.get("exception"), tests=[])
                 report["stderr"] = (run.get("stderr") or "")[-2000:]
                 return _finish(args, report, target.project, settings)
             tests = run.get("tests", [])
-            failing = [t["nodeid"] for t in tests if t["outcome"] in ("failed", "error", "timeout")]
+            failing = [t["nodeid"] for t in tests if t["outcome"] not in ("passed", "skipped")]
             report["summary"] = _summary(tests)
         bar.start_tests(len(failing))
         traced = traced_tests(sandbox, target.project, failing, bar)

@@ -23,6 +23,8 @@ from .interpreter import find_interpreter, probe
 from .limits import Limits
 
 TRACER_DIR = Path(__file__).resolve().parent.parent / "tracer"
+# Time for the interpreter, pytest and collection to start, on top of the tests' own time.
+STARTUP_S = 30.0
 _agent_dir: str | None = None
 
 
@@ -50,6 +52,7 @@ class RawRun:
     killed: bool
     duration_s: float
     isolation: str
+    timeout_s: float = 0.0
     extra: dict = field(default_factory=dict)
 
 
@@ -116,10 +119,22 @@ class Sandbox:
                 results[ident] = self._no_result(raw)
         return results
 
-    def run_tests(self, node_ids: list[str], trace: bool = True, targets: list[str] | None = None) -> dict:
-        """Run pytest node ids (or paths); with ``trace``, each test gets its own trace."""
-        request = {"mode": "pytest", "node_ids": list(node_ids), "trace": trace}
-        raw = self._run(request, targets, self.limits.timeout_s)
+    def run_tests(
+        self,
+        node_ids: list[str],
+        trace: bool = True,
+        targets: list[str] | None = None,
+        total_timeout_s: float | None = None,
+    ) -> dict:
+        """Run pytest node ids (or paths); with ``trace``, each test gets its own trace.
+
+        Each test has ``limits.timeout_s`` of its own: one that runs out is reported as a timeout and
+        the run goes on with the next. The whole run (interpreter and pytest start-up, collection,
+        every test) ends at ``total_timeout_s``, by default start-up time plus the time of each node."""
+        if total_timeout_s is None:
+            total_timeout_s = STARTUP_S + self.limits.timeout_s * max(len(node_ids), 1)
+        request = {"mode": "pytest", "node_ids": list(node_ids), "trace": trace, "test_timeout": self.limits.timeout_s}
+        raw = self._run(request, targets, total_timeout_s)
         return self._single(raw)
 
     # -- the run -----------------------------------------------------------------
@@ -141,11 +156,11 @@ class Sandbox:
             code = -(code - 128)  # bwrap exits with 128 + N when its child was killed by signal N
         where = _faulthandler_location(raw.stderr, str(self.project))
         if raw.killed:
-            status, message = "timeout", f"did not finish within {self.limits.timeout_s:g} s and was killed"
+            status, message = "timeout", f"did not finish within {raw.timeout_s:g} s and was killed"
         elif code is not None and code < 0:
             sig = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-            if -code in (signal.SIGXCPU, signal.SIGKILL) and raw.duration_s >= self.limits.timeout_s:
-                status, message = "timeout", f"used more than {self.limits.timeout_s:g} s of CPU and was killed"
+            if -code in (signal.SIGXCPU, signal.SIGKILL) and raw.duration_s >= raw.timeout_s:
+                status, message = "timeout", f"used more than {raw.timeout_s:g} s of CPU and was killed"
             else:
                 status, message = "crashed", f"the process was killed by {sig}"
         else:
@@ -256,6 +271,7 @@ class Sandbox:
                 cage.adopt(proc.pid)
             raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage)
             raw.duration_s = round(time.monotonic() - started, 6)
+            raw.timeout_s = timeout_s
             if run_root != project:
                 raw.results = [_map_paths(r, run_root, project) for r in raw.results]
                 raw.stderr = raw.stderr.replace(run_root, project)

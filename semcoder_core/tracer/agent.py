@@ -25,7 +25,14 @@ from .session import TargetFilter, TraceSession
 
 
 class RunTimeout(KeyboardInterrupt):
-    """Raised in the traced program when its time is up (a KeyboardInterrupt, so pytest stops too)."""
+    """Raised in the traced program when the run's time is up (a KeyboardInterrupt, so pytest stops too)."""
+
+
+class TestTimeout(BaseException):
+    """Raised in a test whose own time is up: pytest reports that test and goes on with the next.
+    Not an ``Exception``, so ``except Exception`` in the program does not swallow it."""
+
+    __test__ = False  # not a pytest test class
 
 
 class Guard:
@@ -35,7 +42,10 @@ class Guard:
         self.request = request
         self.out = out
         self.pid = os.getpid()
-        self.timeout = float(request.get("timeout", 10.0))
+        self.timeout = float(request.get("timeout", 10.0))  # the whole run
+        self.deadline = time.monotonic() + self.timeout
+        self.limit = self.timeout  # the limit armed now, for the message
+        self.raising: type[BaseException] = RunTimeout
         self.where: tuple[str, int] | None = None
         self.timed_out = False
         self.ballast: bytearray | None = None
@@ -83,9 +93,17 @@ class Guard:
 
         os._exit = _exit  # type: ignore[assignment]
 
-    def arm(self, seconds: float) -> None:
+    def arm(self, seconds: float, raising: type[BaseException] = RunTimeout) -> None:
+        """Raise ``raising`` in the program after ``seconds``, or RunTimeout at the run's deadline
+        if that comes first."""
         self.timed_out = False
         self.where = None
+        remaining = self.deadline - time.monotonic()
+        if remaining <= seconds:
+            seconds, raising, self.limit = remaining, RunTimeout, self.timeout
+        else:
+            self.limit = seconds
+        self.raising = raising
         signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
 
     def disarm(self) -> None:
@@ -97,7 +115,7 @@ class Guard:
             self.where = self._innermost_target(frame)
         # Re-arm: if the program swallows this one, the next one comes soon.
         signal.setitimer(signal.ITIMER_REAL, 0.25)
-        raise RunTimeout()
+        raise self.raising()
 
     def _innermost_target(self, frame):
         while frame is not None:
@@ -121,7 +139,7 @@ class Guard:
         where = f"; it was running line {line} of {os.path.basename(file)}" if file and line else ""
         return {
             "type": "Timeout",
-            "message": f"did not finish within {self.timeout:g} s{where}",
+            "message": f"did not finish within {self.limit:g} s{where}",
             "file": file,
             "line": line,
         }

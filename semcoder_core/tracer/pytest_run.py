@@ -6,7 +6,7 @@ import sys
 import time
 import traceback
 
-from .agent import Guard, RunTimeout, _exception_info, _full_repr, _session
+from .agent import Guard, RunTimeout, TestTimeout, _exception_info, _full_repr, _session
 
 
 class _Plugin:
@@ -14,6 +14,7 @@ class _Plugin:
         self.guard = guard
         self.request = request
         self.trace = bool(request.get("trace", True))
+        self.test_timeout = request.get("test_timeout")
         self.tests: dict[str, dict] = {}
         self.collect_errors: list[dict] = []
         self.current: dict | None = None
@@ -37,13 +38,18 @@ class _Plugin:
     # pytest hooks; pytest finds them by name.
     def pytest_runtest_logstart(self, nodeid, location):
         self.current = self._test(nodeid)
+        if self.test_timeout:
+            self.guard.arm(float(self.test_timeout), TestTimeout)
         if self.trace:
             self.session = _session(self.request)
             self.guard.partial = self._partial
             self.session.start()
 
     def _partial(self) -> dict:
+        """What os._exit sends: the tests so far, the one running marked as crashed."""
         self._stop()
+        if self.current is not None:
+            self.current["outcome"] = "crashed"
         return _summary(self)
 
     def _stop(self) -> None:
@@ -65,6 +71,11 @@ class _Plugin:
         if call.excinfo is None or self.current is None or self.current["exception"] is not None:
             return
         exc = call.excinfo.value
+        if isinstance(exc, TestTimeout):
+            self.current["outcome"] = "timeout"
+            self.current["exception"] = self.guard.timeout_exception()
+            self.current["when"] = call.when
+            return
         info = _exception_info(exc, self.guard.is_target)
         frames = traceback.extract_tb(call.excinfo.tb)
         info["traceback"] = [
@@ -78,7 +89,7 @@ class _Plugin:
     def pytest_runtest_logreport(self, report):
         test = self._test(report.nodeid)
         test["duration_s"] = round(test["duration_s"] + report.duration, 6)
-        if report.failed:
+        if report.failed and test["outcome"] != "timeout":
             test["outcome"] = "failed" if report.when == "call" else "error"
         elif report.skipped and test["outcome"] == "passed":
             test["outcome"] = "skipped"
@@ -90,6 +101,8 @@ class _Plugin:
     def pytest_runtest_logfinish(self, nodeid, location):
         self._stop()
         self.current = None
+        if self.test_timeout:
+            self.guard.arm(self.guard.timeout)  # back to the run's deadline
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -180,7 +193,7 @@ def run_pytest(guard: Guard, request: dict) -> dict:
             "line": None,
         }
     else:
-        failed = [t for t in result["tests"] if t["outcome"] in ("failed", "error")]
+        failed = [t for t in result["tests"] if t["outcome"] in ("failed", "error", "timeout")]
         if failed:
             status, exception = "exception", failed[0]["exception"]
     result["status"], result["exception"] = status, exception

@@ -113,7 +113,7 @@ class Harness:
             path.write_text(textwrap.dedent(text).lstrip("\n"))
         return root
 
-    def _checked(self, project: Path, job, limits: Limits) -> dict:
+    def _checked(self, project: Path, job, limits: Limits, wall_limit_s: float | None = None) -> dict:
         sandbox = Sandbox(project, limits=limits, isolation_mode=self.mode)
         before = snapshot(project)
         started = time.monotonic()
@@ -122,7 +122,8 @@ class Harness:
         leaks = surviving_processes(self.run_ids, self.markers)
         assert self.run_ids, "the sandbox did not take a run id from uuid4: update the run_ids fixture"
         assert not leaks, f"processes of the run survived it: {leaks}"
-        assert wall <= limits.timeout_s + SLACK_S, f"the run took {wall:.2f} s (limit {limits.timeout_s} s)"
+        limit = wall_limit_s or limits.timeout_s
+        assert wall <= limit + SLACK_S, f"the run took {wall:.2f} s (limit {limit} s)"
         assert snapshot(project) == before, "the run changed the project folder"
         assert result["isolation"] == self.mode
         return result
@@ -130,8 +131,11 @@ class Harness:
     def trace(self, project: Path, expr: str, file: str = "mod.py", limits: Limits = LIMITS) -> dict:
         return self._checked(project, lambda sb: sb.trace_call(project / file, expr), limits)
 
-    def run_tests(self, project: Path, node_ids: list[str], limits: Limits = LIMITS) -> dict:
-        return self._checked(project, lambda sb: sb.run_tests(node_ids), limits)
+    def run_tests(
+        self, project: Path, node_ids: list[str], limits: Limits = LIMITS, total_timeout_s: float | None = None
+    ) -> dict:
+        job = lambda sb: sb.run_tests(node_ids, total_timeout_s=total_timeout_s)  # noqa: E731
+        return self._checked(project, job, limits, total_timeout_s)
 
 
 @pytest.fixture
@@ -733,13 +737,50 @@ def test_pytest_node_id_failure_has_expected_and_actual(sandbox):
     assert test["lines"][str(project / "calc.py")]["2"]["states"] == [{"total": "4"}]
 
 
-def test_pytest_node_id_timeout(sandbox):
+def test_pytest_each_test_has_its_own_timeout(sandbox):
+    project = sandbox.project(
+        {
+            "tests/test_loop.py": """
+            def test_loop():
+                n = 0
+                while True:
+                    n += 1
+
+
+            def test_swallows():
+                while True:
+                    try:
+                        while True:
+                            pass
+                    except Exception:  # our timeout is not an Exception
+                        pass
+
+
+            def test_after():
+                assert 1 + 1 == 3
+            """
+        },
+    )
+    limits = PYTEST_LIMITS.model_copy(update={"timeout_s": 1.5})
+    result = sandbox.run_tests(project, ["tests"], limits, total_timeout_s=20)
+    assert result["status"] == "exception"
+    loop, swallows, after = result["tests"]
+    assert (loop["outcome"], swallows["outcome"], after["outcome"]) == ("timeout", "timeout", "failed")
+    assert loop["exception"]["line"] in (3, 4)
+    assert loop["exception"]["message"].startswith("did not finish within 1.5 s; it was running line")
+    assert loop["lines"][str(project / "tests" / "test_loop.py")]["4"]["hits"] > 1
+    assert swallows["exception"]["line"] in (9, 10, 11, 12, 13)
+    assert after["failure"]["line"] == 17
+    assert result["exception"] == loop["exception"]
+
+
+def test_pytest_run_timeout_stops_the_run(sandbox):
     project = sandbox.project(
         {"tests/test_loop.py": "def test_loop():\n    n = 0\n    while True:\n        n += 1\n"},
     )
-    limits = PYTEST_LIMITS.model_copy(update={"timeout_s": 3.0})  # pytest itself needs a second
-    result = sandbox.run_tests(project, ["tests/test_loop.py::test_loop"], limits=limits)
+    limits = PYTEST_LIMITS.model_copy(update={"timeout_s": 30.0})
+    result = sandbox.run_tests(project, ["tests"], limits, total_timeout_s=5)
     assert result["status"] == "timeout"
-    assert result["exception"]["line"] in (3, 4)
+    assert result["exception"]["message"].startswith("did not finish within 5 s")
     (test,) = result["tests"]
     assert test["outcome"] == "timeout"
