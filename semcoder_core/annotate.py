@@ -130,3 +130,77 @@ def returned_values(calls: list[dict], file: str, first_line: int) -> list[str]:
         if call["file"] == file and call["line"] == first_line:
             return [r["return_repr"] for r in call["records"] if r.get("return_repr") is not None]
     return []
+
+
+def is_test_file(path: str) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def line_notes(path: str, source: str, file_lines: dict, calls: list[dict], max_values: int = 5) -> dict[int, str]:
+    """Line -> what it did: states, branch taken, value returned (the text at a line's end)."""
+    notes = {}
+    branches = branch_lines(source)
+    returns = return_lines(source)
+    for key, entry in file_lines.items():
+        lineno, hits = int(key), entry.get("hits", 0)
+        if not hits:
+            continue
+        parts = [line_annotation(entry, max_values)]
+        if lineno in branches:
+            kind, body = branches[lineno]
+            body_hits = file_lines.get(str(body), {}).get("hits", 0)
+            parts.append(branch_note(kind, hits - (kind == "while" and body_hits < hits), body_hits))
+        if lineno in returns and not entry.get("raised"):
+            values = returned_values(calls, path, returns[lineno])
+            if values and _single_return_executed(lineno, returns, file_lines):
+                parts.append("⟵ returns " + format_values(values, len(values), max_values))
+        note = "  ".join(p for p in parts if p)
+        if note:
+            notes[lineno] = note
+    return notes
+
+
+def _single_return_executed(lineno: int, returns: dict[int, int], file_lines: dict) -> bool:
+    same = [n for n, first in returns.items() if first == returns[lineno]]
+    return sum(1 for n in same if file_lines.get(str(n), {}).get("hits")) == 1
+
+
+def executed_return_line(source: str, first_line: int, file_lines: dict) -> int | None:
+    """The one executed ``return`` of the function whose code starts at ``first_line``, if exactly one ran."""
+    executed = [
+        n for n, first in return_lines(source).items() if first == first_line and file_lines.get(str(n), {}).get("hits")
+    ]
+    return executed[0] if len(executed) == 1 else None
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[str]) -> str | None:
+    """``▁▃▅█`` for a series of numbers (None when the values are not all numbers, or fewer than 3)."""
+    numbers = []
+    for value in values:
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        if number != number or number in (float("inf"), float("-inf")):
+            return None
+        numbers.append(number)
+    if len(numbers) < 3:
+        return None
+    low, high = min(numbers), max(numbers)
+    if high == low:
+        return _BARS[0] * len(numbers)
+    return "".join(_BARS[round((n - low) / (high - low) * (len(_BARS) - 1))] for n in numbers)
+
+
+def value_rows(entry: dict, name: str) -> list[tuple[int | None, str]]:
+    """(execution number, value) of ``name`` at a line, in order; the number is None when unknown."""
+    at = entry.get("at") or []
+    rows = []
+    for index, state in enumerate(entry.get("states", [])):
+        if name in state:
+            rows.append((at[index] if index < len(at) else None, state[name]))
+    return rows

@@ -59,15 +59,27 @@ class Settings(BaseSettings):
     trace: TraceSettings = TraceSettings()
     annotations: AnnotationSettings = AnnotationSettings()
 
+    def sandbox(self, project: Path):
+        """The sandbox these settings describe, for ``project``."""
+        from .sandbox import Sandbox
+
+        return Sandbox(
+            project,
+            python=self.python,
+            limits=self.run.limits(),
+            isolation_mode=self.run.isolation,
+            caps=self.trace.caps(),
+        )
+
     @classmethod
     def load(cls, project: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
         data: dict[str, Any] = {}
         if project is not None:
-            data = _deep_merge(data, _pyproject_settings(project))
+            data = deep_merge(data, _pyproject_settings(project))
         # Environment variables beat the file: build from env alone, then keep what env set.
         from_env = cls().model_dump(exclude_unset=True)
-        data = _deep_merge(data, from_env)
-        data = _deep_merge(data, snake_keys(overrides or {}))
+        data = deep_merge(data, from_env)
+        data = deep_merge(data, snake_keys(overrides or {}))
         try:
             return cls.model_validate(data)
         except ValueError as exc:
@@ -98,14 +110,14 @@ def snake_keys(value: Any) -> Any:
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = _deep_merge(node.get(parts[-1], {}), snake_keys(item)) if isinstance(item, dict) else item
+        node[parts[-1]] = deep_merge(node.get(parts[-1], {}), snake_keys(item)) if isinstance(item, dict) else item
     return out
 
 
-def _deep_merge(base: Any, extra: Any) -> Any:
+def deep_merge(base: Any, extra: Any) -> Any:
     if not isinstance(base, dict) or not isinstance(extra, dict):
         return extra
     merged = dict(base)
     for key, value in extra.items():
-        merged[key] = _deep_merge(merged.get(key), value) if key in merged else value
+        merged[key] = deep_merge(merged.get(key), value) if key in merged else value
     return merged

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.text import Text
 
-from ..annotate import (
-    branch_lines,
-    branch_note,
-    executed_functions,
-    format_values,
-    line_annotation,
-    return_lines,
-    returned_values,
-)
+from ..annotate import executed_functions, is_test_file, line_notes
 from ..config import Settings
+from ..findings import wrong_value_origin
 
 console = Console(highlight=False, soft_wrap=True)
 _STATUS_STYLE = {
@@ -80,39 +72,16 @@ def _rel(path: str, project: Path) -> str:
         return path
 
 
+def _read_text(path: str) -> str:
+    return "\n".join(_read(path))
+
+
 def _read(path: str) -> list[str]:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             return fh.read().splitlines()
     except OSError:
         return []
-
-
-def line_notes(path: str, source: str, file_lines: dict, calls: list[dict], max_values: int) -> dict[int, str]:
-    """Line -> what it did: states, branch taken, value returned."""
-    notes = {}
-    branches = branch_lines(source)
-    returns = return_lines(source)
-    for key, entry in file_lines.items():
-        lineno, hits = int(key), entry.get("hits", 0)
-        if not hits:
-            continue
-        parts = [line_annotation(entry, max_values)]
-        if lineno in branches:
-            kind, body = branches[lineno]
-            body_hits = file_lines.get(str(body), {}).get("hits", 0)
-            parts.append(branch_note(kind, hits - (kind == "while" and body_hits < hits), body_hits))
-        if lineno in returns and not entry.get("raised"):
-            values = returned_values(calls, path, returns[lineno])
-            if values and _single_return_executed(lineno, returns, file_lines):
-                parts.append("⟵ returns " + format_values(values, len(values), max_values))
-        notes[lineno] = "  ".join(p for p in parts if p)
-    return notes
-
-
-def _single_return_executed(lineno: int, returns: dict[int, int], file_lines: dict) -> bool:
-    same = [n for n, first in returns.items() if first == returns[lineno]]
-    return sum(1 for n in same if file_lines.get(str(n), {}).get("hits")) == 1
 
 
 def annotated_source(
@@ -150,14 +119,9 @@ def annotated_source(
     return out
 
 
-def _is_test_file(path: str) -> bool:
-    name = os.path.basename(path)
-    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-
-
 def _files_in_order(lines: dict) -> list[str]:
     """Code under test first, test files last."""
-    return sorted(lines, key=lambda f: (_is_test_file(f), f))
+    return sorted(lines, key=lambda f: (is_test_file(f), f))
 
 
 def _exception_marks(exc: dict | None) -> dict[str, dict[int, str]]:
@@ -227,26 +191,11 @@ def account(result: dict, project: Path) -> str:
         text += f" Stopped at {_rel(exc['file'], project)}:{exc['line']} when time ran out."
     elif exc and exc.get("file") and status != "ok":
         text += f" {exc['type']} at {_rel(exc['file'], project)}:{exc['line']}."
-    failure = (result.get("test") or {}).get("failure") or {}
-    actual = failure.get("actual")
-    if actual is not None:
-        for call in calls:
-            returns = [r for r in call["records"] if r.get("return_repr") == actual]
-            if returns and not _is_test_file(call["file"]):
-                where = f"{_rel(call['file'], project)}:{_return_line(call, lines.get(call['file'], {}))}"
-                text += f" The value {actual} was returned by {call['qualname']}() ({where})."
-                break
+    origin = wrong_value_origin(result, _read_text)
+    if origin is not None and origin.kind == "returned":
+        where = f"{_rel(origin.file, project)}:{origin.line}"
+        text += f" The value {origin.value} was returned by {origin.function}() ({where})."
     return text
-
-
-def _return_line(call: dict, file_lines: dict) -> int:
-    """The executed ``return`` of the function, when there is exactly one; else its first line."""
-    executed = [
-        n
-        for n, first in return_lines("\n".join(_read(call["file"]))).items()
-        if first == call["line"] and file_lines.get(str(n), {}).get("hits")
-    ]
-    return executed[0] if len(executed) == 1 else call["line"]
 
 
 def print_debug(report: dict, project: Path, settings: Settings) -> None:

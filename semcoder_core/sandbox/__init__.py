@@ -2,6 +2,6 @@
 
 from .interpreter import Interpreter, find_interpreter, probe
 from .limits import Limits
-from .runner import Sandbox
+from .runner import RunCancelled, Sandbox
 
-__all__ = ["Interpreter", "Limits", "Sandbox", "find_interpreter", "probe"]
+__all__ = ["Interpreter", "Limits", "RunCancelled", "Sandbox", "find_interpreter", "probe"]

@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 _COPY_IGNORE = shutil.ignore_patterns(
@@ -55,8 +56,10 @@ def bwrap_command(
     executable: str,
     env: dict[str, str],
     project_source: str | None = None,
+    overlay: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
-    """The bwrap command line; ``project_source`` (default ``project``) is bound read-only at ``project``."""
+    """The bwrap command line; ``project_source`` (default ``project``) is bound read-only at ``project``,
+    and each ``(source, path)`` of ``overlay`` read-only over a file of the project (unsaved buffers)."""
     as_root = os.geteuid() == 0
     cmd = [bwrap, "--die-with-parent", "--new-session"]
     if as_root:
@@ -89,6 +92,8 @@ def bwrap_command(
         cmd += ["--perms", "0755", "--dir", parent]
     # The project first: an interpreter inside it (its .venv) is mounted on top, from the original.
     cmd += ["--ro-bind", project_source or project, project]
+    for source, path in overlay:
+        cmd += ["--ro-bind", source, path]
     for root in roots:
         if not root.startswith("/usr/"):
             cmd += ["--ro-bind", root, root]

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +22,11 @@ from ..errors import SemcoderError
 from . import isolation
 from .interpreter import find_interpreter, probe
 from .limits import Limits
+
+
+class RunCancelled(SemcoderError):
+    """The run was cancelled (``cancel`` was set); its processes are gone."""
+
 
 TRACER_DIR = Path(__file__).resolve().parent.parent / "tracer"
 # Time for the interpreter, pytest and collection to start, on top of the tests' own time.
@@ -53,6 +59,7 @@ class RawRun:
     duration_s: float
     isolation: str
     timeout_s: float = 0.0
+    cancelled: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -89,10 +96,20 @@ class Sandbox:
 
     # -- public jobs ---------------------------------------------------------------
 
-    def trace_call(self, file: str | Path, expr: str, targets: list[str] | None = None) -> dict:
-        """Trace ``expr`` evaluated in the module of ``file``; returns the trace JSON document."""
+    def trace_call(
+        self,
+        file: str | Path,
+        expr: str,
+        targets: list[str] | None = None,
+        overlay: dict[str, str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> dict:
+        """Trace ``expr`` evaluated in the module of ``file``; returns the trace JSON document.
+
+        ``overlay`` maps files of the project to the text to run instead of what is on disk (the
+        editor's unsaved buffers); setting ``cancel`` kills the run and raises :class:`RunCancelled`."""
         request = {"mode": "call", "file": str(Path(file).resolve()), "expr": expr}
-        raw = self._run(request, targets, self.limits.timeout_s)
+        raw = self._run(request, targets, self.limits.timeout_s, overlay, cancel)
         return self._single(raw)
 
     def trace_calls(
@@ -125,6 +142,8 @@ class Sandbox:
         trace: bool = True,
         targets: list[str] | None = None,
         total_timeout_s: float | None = None,
+        overlay: dict[str, str] | None = None,
+        cancel: threading.Event | None = None,
     ) -> dict:
         """Run pytest node ids (or paths); with ``trace``, each test gets its own trace.
 
@@ -134,7 +153,7 @@ class Sandbox:
         if total_timeout_s is None:
             total_timeout_s = STARTUP_S + self.limits.timeout_s * max(len(node_ids), 1)
         request = {"mode": "pytest", "node_ids": list(node_ids), "trace": trace, "test_timeout": self.limits.timeout_s}
-        raw = self._run(request, targets, total_timeout_s)
+        raw = self._run(request, targets, total_timeout_s, overlay, cancel)
         return self._single(raw)
 
     # -- the run -----------------------------------------------------------------
@@ -177,7 +196,14 @@ class Sandbox:
             "duration_s": raw.duration_s,
         }
 
-    def _run(self, request: dict, targets: list[str] | None, timeout_s: float) -> RawRun:
+    def _run(
+        self,
+        request: dict,
+        targets: list[str] | None,
+        timeout_s: float,
+        overlay: dict[str, str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RawRun:
         limits = self.limits
         run_id = uuid.uuid4().hex[:12]
         work = tempfile.mkdtemp(prefix="semcoder-run-")
@@ -188,6 +214,7 @@ class Sandbox:
         try:
             if self.isolation == "copy":
                 run_root = isolation.copy_project(project, work)
+            binds = _write_overlay(overlay or {}, project, run_root, work)
             targets = [_rebase(t, project, run_root) for t in (targets or [project])]
             request = dict(
                 request,
@@ -238,6 +265,7 @@ class Sandbox:
                     self.interpreter.executable,
                     env,
                     project_source=source,
+                    overlay=binds,
                 )
                 popen_env = {"PATH": env["PATH"]}
                 cwd = "/"
@@ -269,7 +297,9 @@ class Sandbox:
                 os.close(write_fd)
             if cage is not None:
                 cage.adopt(proc.pid)
-            raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage)
+            raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage, cancel)
+            if raw.cancelled:
+                raise RunCancelled("the run was cancelled")
             raw.duration_s = round(time.monotonic() - started, 6)
             raw.timeout_s = timeout_s
             if run_root != project:
@@ -279,7 +309,9 @@ class Sandbox:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _collect(self, proc: subprocess.Popen, read_fd: int, deadline: float, cage) -> RawRun:
+    def _collect(
+        self, proc: subprocess.Popen, read_fd: int, deadline: float, cage, cancel: threading.Event | None
+    ) -> RawRun:
         cap = self.limits.max_output_bytes
         buffers = {"out": bytearray(), "err": bytearray(), "res": bytearray()}
         truncated = {"out": False, "err": False}
@@ -288,12 +320,15 @@ class Sandbox:
         sel.register(proc.stderr, selectors.EVENT_READ, "err")  # type: ignore[arg-type]
         sel.register(read_fd, selectors.EVENT_READ, "res")
         open_streams = 3
-        killed = False
+        killed = cancelled = False
         exited_at = None
         while open_streams:
             now = time.monotonic()
             if now >= deadline:
                 killed = True
+                break
+            if cancel is not None and cancel.is_set():
+                killed = cancelled = True
                 break
             if exited_at is None and proc.poll() is not None:
                 exited_at = now
@@ -340,6 +375,7 @@ class Sandbox:
             killed=killed,
             duration_s=0.0,
             isolation=self.isolation,
+            cancelled=cancelled,
         )
 
     def _terminate(self, proc: subprocess.Popen, cage) -> None:
@@ -370,6 +406,27 @@ class Sandbox:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _write_overlay(overlay: dict[str, str], project: str, run_root: str, work: str) -> list[tuple[str, str]]:
+    """Put unsaved buffers in place of their files: written into a copied project, or as files to
+    bind over the originals. Only files that exist on disk (a bind needs a mount point)."""
+    binds = []
+    for n, (path, text) in enumerate(sorted(overlay.items())):
+        real = os.path.realpath(path)
+        if not (real.startswith(project + os.sep) and os.path.isfile(real)):
+            continue
+        target = _rebase(real, project, run_root)
+        if run_root == project:
+            target = os.path.join(work, f"overlay-{n}.py")
+            binds.append((target, real))
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(target, 0o644)
+        # A different mtime from the file on disk: a __pycache__ entry of the disk version is stale.
+        stamp = int(os.stat(real).st_mtime) - 7
+        os.utime(target, (stamp, stamp))
+    return binds
 
 
 def _rebase(path: str, old: str, new: str) -> str:

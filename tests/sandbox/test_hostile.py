@@ -784,3 +784,52 @@ def test_pytest_run_timeout_stops_the_run(sandbox):
     assert result["exception"]["message"].startswith("did not finish within 5 s")
     (test,) = result["tests"]
     assert test["outcome"] == "timeout"
+
+
+# -- unsaved buffers and cancellation ------------------------------------------------------
+
+
+def test_unsaved_buffer_is_what_runs(sandbox):
+    project = sandbox.project(
+        {
+            "calc.py": "def add(a, b):\n    return a - b\n",
+            "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+        }
+    )
+    # A __pycache__ entry of the disk version must not win over the buffer.
+    import py_compile
+
+    py_compile.compile(str(project / "calc.py"), doraise=True)
+    buffer = {str(project / "calc.py"): "def add(a, b):\n    total = a + b\n    return total\n"}
+    limits = PYTEST_LIMITS
+    result = sandbox._checked(project, lambda sb: sb.run_tests(["tests"], overlay=buffer), limits, 40)
+    (test,) = result["tests"]
+    assert test["outcome"] == "passed"
+    assert test["lines"][str(project / "calc.py")]["2"]["states"] == [{"total": "5"}]
+    # and on disk the old text is still there
+    assert (project / "calc.py").read_text() == "def add(a, b):\n    return a - b\n"
+    result = sandbox._checked(
+        project, lambda sb: sb.trace_call(project / "calc.py", "add(1, 1)", overlay=buffer), LIMITS
+    )
+    assert result["return_repr"] == "2"
+
+
+def test_cancel_kills_the_run(sandbox):
+    import threading
+
+    from semcoder_core.sandbox import RunCancelled
+
+    marker = sandbox.marker()
+    body = f"    subprocess.Popen(['sleep', '300', '{marker}'])\n    while True:\n        pass\n"
+    project = sandbox.project({"mod.py": "import subprocess\n\n\ndef f():\n" + body})
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    started = time.monotonic()
+
+    def job(sb):
+        with pytest.raises(RunCancelled):
+            sb.trace_call(project / "mod.py", "f()", cancel=cancel)
+        return {"isolation": sb.isolation}
+
+    sandbox._checked(project, job, LIMITS.model_copy(update={"timeout_s": 30.0}))
+    assert time.monotonic() - started < 5

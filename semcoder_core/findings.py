@@ -1,0 +1,46 @@
+"""Facts read off a failing run: where the wrong value came from (terminal, editor and explanations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .annotate import executed_return_line, is_test_file
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The line in the code under test that produced a failure: it ``raised``, or ``returned`` the wrong value."""
+
+    kind: str  # "raised" | "returned"
+    file: str
+    line: int
+    function: str | None
+    value: str | None  # the wrong value, or the exception's "Type: message"
+
+
+def wrong_value_origin(result: dict, source_of: Callable[[str], str]) -> Origin | None:
+    """Where the code under test (not a test file) went wrong in a run; ``source_of(path)`` gives a file's text."""
+    exc = result.get("exception") or {}
+    failure = (result.get("test") or {}).get("failure") or {}
+    if exc.get("type") and exc.get("type") != "AssertionError":
+        for frame in reversed(exc.get("traceback") or []):
+            if not is_test_file(frame["file"]):
+                return Origin("raised", frame["file"], frame["line"], frame.get("function"), _exc_text(exc))
+        if exc.get("file") and exc.get("line") and not is_test_file(exc["file"]):
+            return Origin("raised", exc["file"], exc["line"], None, _exc_text(exc))
+    actual = failure.get("actual")
+    if actual is None:
+        return None
+    lines = result.get("lines") or {}
+    for call in result.get("calls") or []:
+        if is_test_file(call["file"]) or not any(r.get("return_repr") == actual for r in call["records"]):
+            continue
+        line = executed_return_line(source_of(call["file"]), call["line"], lines.get(call["file"], {}))
+        return Origin("returned", call["file"], line or call["line"], call["qualname"], actual)
+    return None
+
+
+def _exc_text(exc: dict) -> str:
+    message = (exc.get("message") or "").splitlines()
+    return exc["type"] + (f": {message[0]}" if message else "")

@@ -1,0 +1,166 @@
+"""Run planning: which tests show a file, found statically (no import, no run).
+
+A test shows a module when its file imports the module, directly or through
+other modules of the project (``from inventory.pricing import total`` also
+runs ``inventory.stock`` when pricing imports stock). Scans are cached by
+file size and modification time, so planning on every edit costs a few stats.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .annotate import is_test_file
+
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "env",
+    ".tox",
+    ".nox",
+    "node_modules",
+    "__pycache__",
+    "build",
+    "dist",
+    "site-packages",
+}
+MAX_FILES = 5000  # a project larger than this is planned from its first files only
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    imports: frozenset[str]  # dotted names this file imports (each ``from a import b`` gives a and a.b)
+    tests: tuple[str, ...]  # test names as pytest addresses them inside the file (``test_x``, ``TestY::test_z``)
+
+
+def python_files(project: Path) -> list[Path]:
+    """The project's Python files, without virtual environments, caches and build output."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(project):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".py"):
+                found.append(Path(root) / name)
+                if len(found) >= MAX_FILES:
+                    return found
+    return found
+
+
+def module_names(project: Path, file: Path) -> set[str]:
+    """The dotted names the file may be imported as: from the project root, and from ``src/``."""
+    names = set()
+    rel = file.resolve().relative_to(project.resolve())
+    for parts in (rel.parts, rel.parts[1:] if rel.parts[:1] == ("src",) else None):
+        if not parts:
+            continue
+        parts = tuple(parts[:-1]) + (parts[-1][:-3],)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            names.add(".".join(parts))
+    return names
+
+
+def file_facts(source: str, package: str = "") -> FileFacts:
+    """Imports and test names of one file; ``package`` resolves relative imports."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return FileFacts(frozenset(), ())
+    imports: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".") if package else []
+                anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
+                base = ".".join([*anchor, base] if base else anchor)
+            if base:
+                imports.add(base)
+            imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+    tests: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            tests.append(node.name)
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):
+                    tests.append(f"{node.name}::{item.name}")
+    return FileFacts(frozenset(imports), tuple(tests))
+
+
+class Planner:
+    """Finds the tests that show a file. ``read(path)`` may return an unsaved buffer (or None for disk)."""
+
+    def __init__(self, project: Path) -> None:
+        self.project = project.resolve()
+        self._cache: dict[Path, tuple[tuple[int, int], FileFacts]] = {}
+
+    def facts(self, path: Path, read: Callable[[Path], str | None]) -> FileFacts:
+        text = read(path)
+        if text is not None:
+            return file_facts(text, self._package(path))
+        try:
+            stat = path.stat()
+        except OSError:
+            return FileFacts(frozenset(), ())
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._cache.get(path)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        try:
+            source = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            source = ""
+        facts = file_facts(source, self._package(path))
+        self._cache[path] = (stamp, facts)
+        return facts
+
+    def _package(self, path: Path) -> str:
+        names = module_names(self.project, path)
+        name = min(names, key=len) if names else ""
+        return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+    def tests_for(self, file: Path, read: Callable[[Path], str | None] = lambda p: None, limit: int = 200) -> list[str]:
+        """Node ids of the tests that show ``file``: its own tests for a test file, else the tests of
+        every test file that imports it (directly, or through modules of the project)."""
+        file = file.resolve()
+        files = python_files(self.project)
+        if file not in files and file.is_relative_to(self.project):
+            files.append(file)
+        if is_test_file(file.name) and file.name != "conftest.py":
+            return self._node_ids([file], read, limit)
+        wanted = module_names(self.project, file)
+        importers: dict[Path, frozenset[str]] = {p: self.facts(p, read).imports for p in files}
+        reached = set(wanted)
+        depth: dict[Path, int] = {file: 0}
+        level = 0
+        while True:  # modules importing a reached module are reached too, one level at a time
+            level += 1
+            new = [p for p, imports in importers.items() if p not in depth and imports & reached]
+            if not new:
+                break
+            for path in new:
+                depth[path] = level
+                if not is_test_file(path.name):
+                    reached |= module_names(self.project, path)
+        test_files = sorted(
+            (p for p in depth if is_test_file(p.name) and p.name != "conftest.py"), key=lambda p: (depth[p], p)
+        )
+        return self._node_ids(test_files, read, limit)
+
+    def _node_ids(self, files: Iterable[Path], read: Callable[[Path], str | None], limit: int) -> list[str]:
+        out: list[str] = []
+        for path in files:
+            rel = path.relative_to(self.project).as_posix()
+            out.extend(f"{rel}::{name}" for name in self.facts(path, read).tests)
+        return out[:limit]

@@ -1,0 +1,37 @@
+"""Open, edit, save, close: each schedules a refresh of the project's runs (debounced while typing)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from .server import SemcoderServer
+
+
+def register(server: SemcoderServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: SemcoderServer, params: types.DidOpenTextDocumentParams) -> None:
+        project = ls.project_for(params.text_document.uri)
+        if project is not None:
+            ls.runs.schedule(project, delay=0.0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: SemcoderServer, params: types.DidChangeTextDocumentParams) -> None:
+        project = ls.project_for(params.text_document.uri)
+        if project is not None:
+            ls.runs.schedule(project)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: SemcoderServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if uri.endswith("/pyproject.toml"):
+            ls.reload_settings()
+            return
+        project = ls.project_for(uri)
+        if project is not None:
+            ls.runs.schedule(project, delay=0.0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: SemcoderServer, params: types.DidCloseTextDocumentParams) -> None:
+        project = ls.project_for(params.text_document.uri)
+        if project is not None:
+            ls.runs.schedule(project)  # the file on disk replaces the closed buffer

@@ -1,0 +1,132 @@
+"""The server object: workspace state and the wiring of one module per LSP feature."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from semcoder_core.config import Settings, deep_merge, snake_keys
+from semcoder_core.errors import SemcoderError
+from semcoder_core.planning import Planner
+from semcoder_core.project import find_root
+
+from . import __version__
+from .state import Project
+
+log = logging.getLogger(__name__)
+
+
+class SemcoderServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("semcoder-lsp", __version__)
+        self.projects: dict[Path, Project] = {}
+        self.init_options: dict[str, Any] = {}
+        self.editor_settings: dict[str, Any] = {}  # the `semcoder` section of workspace/configuration
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semcoder")
+        from .runs import RunManager
+
+        self.runs = RunManager(self)
+
+    # -- documents and projects -------------------------------------------------------
+
+    @staticmethod
+    def path_of(uri: str) -> str | None:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        return str(Path(path).resolve()) if path else None
+
+    @staticmethod
+    def uri_of(path: str) -> str:
+        return from_fs_path(path) or path
+
+    def open_text(self, path: str) -> str | None:
+        """The editor's buffer of ``path`` if it is open."""
+        doc = self.workspace.text_documents.get(self.uri_of(path))
+        return doc.source if doc is not None else None
+
+    def text_of(self, path: str) -> str:
+        """What a run would execute for ``path``: the buffer if open, else the file on disk."""
+        text = self.open_text(path)
+        if text is not None:
+            return text
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def overlay(self, project: Project) -> dict[str, str]:
+        """Open buffers inside ``project`` (they replace the files on disk in runs)."""
+        out = {}
+        for uri, doc in list(self.workspace.text_documents.items()):
+            path = self.path_of(uri)
+            if path and path.endswith(".py") and Path(path).is_relative_to(project.root):
+                out[path] = doc.source
+        return out
+
+    def project_for(self, uri: str) -> Project | None:
+        """The project of a Python file; None for files we do not run (not Python, outside the workspace)."""
+        path = self.path_of(uri)
+        if path is None or not path.endswith(".py"):
+            return None
+        folders = [Path(self.path_of(f.uri) or "/") for f in self.workspace.folders.values()]
+        if folders and not any(Path(path).is_relative_to(f) for f in folders):
+            return None  # e.g. a library file opened by "go to definition"
+        root = find_root(Path(path))
+        project = self.projects.get(root)
+        if project is None:
+            project = Project(root=root, settings=self.load_settings(root), planner=Planner(root))
+            self.projects[root] = project
+        return project
+
+    # -- settings -------------------------------------------------------------------
+
+    def load_settings(self, root: Path) -> Settings:
+        """Defaults < ``[tool.semcoder]`` < environment < initialisation options < editor settings."""
+        overrides = deep_merge(snake_keys(self.init_options), snake_keys(self.editor_settings))
+        try:
+            return Settings.load(root, overrides)
+        except SemcoderError as exc:
+            self.show_message(f"semcoder: {exc}; using the default settings", types.MessageType.Warning)
+            return Settings()
+
+    def reload_settings(self) -> None:
+        for project in self.projects.values():
+            project.settings = self.load_settings(project.root)
+            project.batch = None  # settings change what a run shows: run again
+            project.calls.clear()
+            self.runs.schedule(project, delay=0.0)
+
+    # -- to the client ---------------------------------------------------------------
+
+    def show_message(self, text: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=text))
+
+    def supports(self, *path: str) -> bool:
+        node: Any = self.client_capabilities
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    def refresh_views(self) -> None:
+        """Ask the client to pull inlay hints and code lenses again (where it said it can)."""
+        if self.supports("workspace", "inlay_hint", "refresh_support"):
+            self.workspace_inlay_hint_refresh(None)
+        if self.supports("workspace", "code_lens", "refresh_support"):
+            self.workspace_code_lens_refresh(None)
+
+
+def build() -> SemcoderServer:
+    """The server with every feature registered."""
+    from . import code_lens, commands, configuration, diagnostics, documents, hover, inlay_hints
+
+    server = SemcoderServer()
+    for feature in (configuration, documents, inlay_hints, hover, diagnostics, code_lens, commands):
+        feature.register(server)
+    return server
