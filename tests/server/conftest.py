@@ -73,12 +73,15 @@ class Editor:
         deadline = asyncio.get_running_loop().time() + timeout
         hints: list[types.InlayHint] = []
         while asyncio.get_running_loop().time() < deadline:
-            hints = await self.client.text_document_inlay_hint_async(
-                types.InlayHintParams(
-                    text_document=types.TextDocumentIdentifier(uri=uri),
-                    range=types.Range(start=types.Position(0, 0), end=types.Position(10_000, 0)),
+            hints = (
+                await self.client.text_document_inlay_hint_async(
+                    types.InlayHintParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        range=types.Range(start=types.Position(0, 0), end=types.Position(10_000, 0)),
+                    )
                 )
-            ) or []
+                or []
+            )
             if until(hints):
                 return hints
             await asyncio.sleep(0.2)
@@ -95,7 +98,9 @@ class Editor:
 
     async def hover(self, uri: str, line: int, character: int) -> str | None:
         result = await self.client.text_document_hover_async(
-            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, character))
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, character)
+            )
         )
         return result.contents.value if result else None
 
@@ -111,6 +116,7 @@ class Editor:
 
 async def start(lsp_client: LanguageClient, root: Path, name: str, options: dict | None = None) -> Editor:
     editor = Editor(lsp_client, root, name)
+
     # What a real editor does on these requests: pull again. Here the tests pull; count them.
     def counter(method: str):
         def refresh(ls, params) -> None:

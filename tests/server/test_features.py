@@ -69,7 +69,9 @@ async def test_diagnostic_at_the_failing_assertion_links_to_the_bug_and_goes_awa
     at_origin = await editor.diagnostics(uri, lambda ds: bool(ds))
     assert [(d.range.start.line, d.severity) for d in at_origin] == [(39, types.DiagnosticSeverity.Warning)]
     # Fix the bug in the unsaved buffer: the test passes and both diagnostics go.
-    fixed = (editor.root / STATS).read_text().replace("min(lower + 1, len(ordered))", "min(lower + 1, len(ordered) - 1)")
+    fixed = (
+        (editor.root / STATS).read_text().replace("min(lower + 1, len(ordered))", "min(lower + 1, len(ordered) - 1)")
+    )
     editor.replace(uri, fixed)
     await editor.diagnostics(test_uri, lambda ds: not ds)
     await editor.diagnostics(uri, lambda ds: not ds)
@@ -142,7 +144,9 @@ async def test_cancelled_trace_call_returns_32800_and_its_process_is_gone(small_
 async def test_non_ascii_line_positions(small_editor: Editor):
     root = small_editor.root
     (root / "names.py").write_text('def greet():\n    café = "naïve 😀"\n    return café\n')
-    (root / "tests" / "test_names.py").write_text("from names import greet\n\n\ndef test_greet():\n    assert greet()\n")
+    (root / "tests" / "test_names.py").write_text(
+        "from names import greet\n\n\ndef test_greet():\n    assert greet()\n"
+    )
     uri = small_editor.open("names.py")
     hints = await small_editor.hints(uri, lambda hs: 1 in by_line(hs))
     (hint,) = [h for h in hints if h.position.line == 1]
