@@ -69,7 +69,9 @@ def probe(executable: str) -> Interpreter:
     if version < (3, 9):
         raise SemcoderError(f"{executable} is Python {'.'.join(map(str, version))}; semcoder needs 3.9 or newer")
     return Interpreter(
-        executable=executable,
+        # What the interpreter says it is: a pyenv shim or a wrapper script names the real one,
+        # and a wrapper needs files (pyenv's libexec) that the sandbox does not mount.
+        executable=info["executable"] or executable,
         prefix=info["prefix"],
         base_prefix=info["base_prefix"],
         version=version,  # type: ignore[arg-type]

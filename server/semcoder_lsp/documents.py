@@ -30,6 +30,10 @@ def register(server: SemcoderServer) -> None:
         if project is not None:
             ls.runs.schedule(project, delay=0.0)
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: SemcoderServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.forget_locations()
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SemcoderServer, params: types.DidCloseTextDocumentParams) -> None:
         project = ls.project_for(params.text_document.uri)

@@ -60,10 +60,11 @@ class RunManager:
         if generation != project.generation:
             return  # a newer change is being handled
         project.syntax_errors = errors
-        if errors:
-            self._publish(project)  # the last runs stay shown (mapped onto the edited text)
-            return
-        plan, key = await self.in_thread(lambda: self._plan(project, overlay))
+        # A buffer that does not parse is left out: the run takes that file from disk, so one
+        # half-typed line neither stops the runs nor costs one per keystroke (the key is unchanged).
+        open_paths = list(overlay)
+        overlay = {path: text for path, text in overlay.items() if path not in errors}
+        plan, key = await self.in_thread(lambda: self._plan(project, open_paths, overlay))
         if generation != project.generation:
             return
         if project.batch is not None and project.batch.key == key:
@@ -80,12 +81,12 @@ class RunManager:
             return
         await self._run_tests(project, plan, key, overlay)
 
-    def _plan(self, project: Project, overlay: dict[str, str]) -> tuple[list[str], str]:
+    def _plan(self, project: Project, open_paths: list[str], overlay: dict[str, str]) -> tuple[list[str], str]:
         """Node ids for the open files of the project, and the key of everything the run depends on."""
         read: Callable[[Path], str | None] = lambda p: overlay.get(str(p))  # noqa: E731
         nodes: list[str] = []
-        for path, text in overlay.items():
-            if len(text) > MAX_PLANNED_CHARS:
+        for path in open_paths:
+            if len(overlay.get(path, "")) > MAX_PLANNED_CHARS:
                 continue
             for node in project.planner.tests_for(Path(path), read):
                 if node not in nodes:
@@ -131,10 +132,11 @@ class RunManager:
             doc = test_document(test, result, 1)
             runs.append(Run("test:" + test["nodeid"], "test", test["nodeid"], doc["status"], doc, {}))
         error = None
-        if result["status"] in ("error", "syntax-error", "timeout", "crashed", "memory-limit") and not runs:
-            error = result.get("exception") or {"type": result["status"], "message": result.get("stderr", "")}
-        elif result["status"] in ("error", "syntax-error"):
-            error = result.get("exception")
+        if result["status"] != "exception" and result["status"] != "ok" and (not runs or result["status"] == "error"):
+            error = dict(result.get("exception") or {"type": result["status"], "message": ""})
+            stderr = [line for line in (result.get("stderr") or "").splitlines() if line.strip()]
+            if stderr and result["status"] == "crashed":  # the reason is on stderr (e.g. a broken interpreter)
+                error["message"] = f"{error.get('message') or ''}: {stderr[-1].strip()}"
         texts = snapshot_texts(runs, overlay)
         for run in runs:
             run.texts = texts
@@ -212,12 +214,15 @@ def syntax_errors(overlay: dict[str, str]) -> dict[str, dict]:
     for path, text in overlay.items():
         if len(text) > MAX_PLANNED_CHARS:
             continue  # not code anyone runs tests on; parsing it would only cost time
+        if "\x00" in text:
+            errors[path] = {"line": 1, "column": 0, "message": "not Python source: it contains null bytes (binary?)"}
+            continue
         try:
             ast.parse(text, filename=path)
-        except SyntaxError as exc:
-            errors[path] = {"line": exc.lineno or 1, "column": (exc.offset or 1) - 1, "message": exc.msg}
-        except ValueError as exc:  # null bytes: a binary file
-            errors[path] = {"line": 1, "column": 0, "message": f"not Python source ({exc})"}
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None) or 1
+            column = (getattr(exc, "offset", None) or 1) - 1
+            errors[path] = {"line": line, "column": column, "message": getattr(exc, "msg", str(exc))}
     return errors
 
 

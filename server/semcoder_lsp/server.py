@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import stat
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from semcoder_core.config import Settings, deep_merge, snake_keys
@@ -22,16 +30,59 @@ from .state import Project
 log = logging.getLogger(__name__)
 
 
+class SemcoderProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict):
+        """pygls drops a request whose params do not fit the method's type, so the client waits
+        for ever; answer it with the error instead."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+
 class SemcoderServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("semcoder-lsp", __version__)
+        super().__init__("semcoder-lsp", __version__, protocol_cls=SemcoderProtocol)
         self.projects: dict[Path, Project] = {}
+        self._project_of: dict[str, Project | None] = {}  # uri -> project: didChange bursts must stay cheap
         self.init_options: dict[str, Any] = {}
         self.editor_settings: dict[str, Any] = {}  # the `semcoder` section of workspace/configuration
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semcoder")
         from .runs import RunManager
 
         self.runs = RunManager(self)
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """stdio with stdin read on the event loop. pygls reads it through a worker thread, three
+        thread hops per message: a burst of 200 didChange then took 130-230 ms to get through."""
+        stdin = stdin or sys.stdin.buffer
+        if not stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode) and not stat.S_ISSOCK(os.fstat(stdin.fileno()).st_mode):
+            return super().start_io(stdin, stdout)  # a file or a terminal: pygls' thread reader
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def serve() -> None:
+            reader = asyncio.StreamReader(limit=1 << 20)
+            loop = asyncio.get_running_loop()
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+            await run_async(
+                stop_event=self._stop_event,
+                reader=reader,
+                protocol=self.protocol,
+                logger=log,
+                error_handler=self.report_server_error,
+            )
+
+        try:
+            asyncio.run(serve())
+        except BrokenPipeError:
+            log.error("lost the connection to the client; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # -- documents and projects -------------------------------------------------------
 
@@ -70,6 +121,19 @@ class SemcoderServer(LanguageServer):
 
     def project_for(self, uri: str) -> Project | None:
         """The project of a Python file; None for files we do not run (not Python, outside the workspace)."""
+        if uri in self._project_of:
+            return self._project_of[uri]
+        project = self._project_for(uri)
+        if len(self._project_of) > 10_000:
+            self._project_of.clear()
+        self._project_of[uri] = project
+        return project
+
+    def forget_locations(self) -> None:
+        """Workspace folders changed: which files belong to which project is worked out again."""
+        self._project_of.clear()
+
+    def _project_for(self, uri: str) -> Project | None:
         path = self.path_of(uri)
         if path is None or not path.endswith(".py"):
             return None
@@ -91,7 +155,11 @@ class SemcoderServer(LanguageServer):
         try:
             return Settings.load(root, overrides)
         except SemcoderError as exc:
-            self.show_message(f"semcoder: {exc}; using the default settings", types.MessageType.Warning)
+            self.show_message(f"semcoder: {exc}; the editor's settings are ignored", types.MessageType.Warning)
+        try:
+            return Settings.load(root)
+        except SemcoderError as exc:
+            self.show_message(f"semcoder: {exc}; using the defaults", types.MessageType.Warning)
             return Settings()
 
     def reload_settings(self) -> None:

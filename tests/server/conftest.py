@@ -19,18 +19,27 @@ SERVER = [sys.executable, "-m", "semcoder_lsp"]
 CLIENTS = ["visual-studio-code", "neovim"]
 
 
-def semcoder_processes() -> list[str]:
-    """Tracer processes alive on the machine (the sandbox's child runs ``-m semcoder_tracer``)."""
-    found = []
+def descendants(pid: int) -> list[str]:
+    """Processes below ``pid`` (the server): its sandboxed runs and whatever they started."""
+    parent_of: dict[int, int] = {}
+    cmdline_of: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    parent_of[int(entry)] = int(fh.read().rsplit(b")", 1)[1].split()[1])
                 with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    cmdline = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
-            except OSError:
+                    cmdline_of[int(entry)] = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except (OSError, IndexError, ValueError):
                 continue
-            if "semcoder_tracer" in cmdline:
-                found.append(f"{entry}: {cmdline[:160]}")
+    found = []
+    for child in parent_of:
+        node = child
+        while node in parent_of and node > 1:
+            node = parent_of[node]
+            if node == pid:
+                found.append(f"{child}: {cmdline_of.get(child, '')[:160]}")
+                break
     return found
 
 
@@ -108,6 +117,10 @@ class Editor:
         return await self.client.workspace_execute_command_async(
             types.ExecuteCommandParams(command=name, arguments=list(arguments))
         )
+
+    def runs_alive(self) -> list[str]:
+        """The server's child processes (its runs)."""
+        return descendants(self.client._server.pid)
 
     def units(self, text: str) -> int:
         """Length of ``text`` in the position encoding this client negotiated."""

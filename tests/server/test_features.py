@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from lsprotocol import types
 
-from .conftest import Editor, semcoder_processes
+from .conftest import Editor
 
 STATS = "inventory/stats.py"
 TEST_STATS = "tests/test_stats.py"
@@ -121,10 +121,10 @@ async def test_cancelled_trace_call_returns_32800_and_its_process_is_gone(small_
         )
     )
     for _ in range(100):  # until its tracer process runs
-        if semcoder_processes():
+        if small_editor.runs_alive():
             break
         await asyncio.sleep(0.05)
-    assert semcoder_processes(), "the traced call never started"
+    assert small_editor.runs_alive(), "the traced call never started"
     # An unrelated request is answered promptly while the run is in flight.
     started = asyncio.get_running_loop().time()
     await small_editor.hover(uri, 0, 4)
@@ -135,10 +135,10 @@ async def test_cancelled_trace_call_returns_32800_and_its_process_is_gone(small_
     assert getattr(info.value, "code", None) == -32800, info.value
     # pygls answers the cancel at once; the kill of the run's processes follows within moments.
     for _ in range(40):
-        if not semcoder_processes():
+        if not small_editor.runs_alive():
             break
         await asyncio.sleep(0.05)
-    assert semcoder_processes() == []
+    assert small_editor.runs_alive() == []
 
 
 async def test_non_ascii_line_positions(small_editor: Editor):
