@@ -32,6 +32,7 @@ _SKIP_DIRS = {
     "site-packages",
 }
 MAX_FILES = 5000  # a project larger than this is planned from its first files only
+MAX_CHARS = 2_000_000  # a larger file is not scanned (generated data, not code that imports or tests)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def module_names(project: Path, file: Path) -> set[str]:
 
 def file_facts(source: str, package: str = "") -> FileFacts:
     """Imports and test names of one file; ``package`` resolves relative imports."""
+    if len(source) > MAX_CHARS:
+        return FileFacts(frozenset(), ())
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -104,11 +107,16 @@ class Planner:
     def __init__(self, project: Path) -> None:
         self.project = project.resolve()
         self._cache: dict[Path, tuple[tuple[int, int], FileFacts]] = {}
+        self._buffers: dict[Path, tuple[int, FileFacts]] = {}
 
     def facts(self, path: Path, read: Callable[[Path], str | None]) -> FileFacts:
         text = read(path)
-        if text is not None:
-            return file_facts(text, self._package(path))
+        if text is not None:  # an editor buffer: cached by its text
+            stamp = hash(text)
+            known = self._buffers.get(path)
+            if known is None or known[0] != stamp:
+                known = self._buffers[path] = (stamp, file_facts(text, self._package(path)))
+            return known[1]
         try:
             stat = path.stat()
         except OSError:
@@ -118,7 +126,7 @@ class Planner:
         if cached and cached[0] == stamp:
             return cached[1]
         try:
-            source = path.read_text(encoding="utf-8", errors="replace")
+            source = "" if stat.st_size > MAX_CHARS * 4 else path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             source = ""
         facts = file_facts(source, self._package(path))

@@ -276,6 +276,12 @@ class Sandbox:
                 cwd = run_root
                 cage = isolation.ProcessGroupCage(run_id, limits.max_processes)
             cmd.append(str(write_fd))
+            if cancel is not None and cancel.is_set():  # cancelled while being set up: start nothing
+                os.close(read_fd)
+                os.close(write_fd)
+                if cage is not None:
+                    cage.kill_all(None)
+                raise RunCancelled("the run was cancelled")
             started = time.monotonic()
             try:
                 proc = subprocess.Popen(

@@ -15,6 +15,9 @@ EXCLUDED_PARTS = frozenset(
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+_FILTERS: dict[tuple[str, ...], TargetFilter] = {}
+
+
 class TargetFilter:
     """Decides whether a code object's file is traced: listed files, or files under listed folders."""
 
@@ -28,6 +31,15 @@ class TargetFilter:
             else:
                 self.files.add(path)
         self._cache: dict[str, bool] = {}
+
+    @classmethod
+    def shared(cls, targets: list[str]) -> TargetFilter:
+        """One filter (and its cache of decided file names) per target list, for all sessions of a run."""
+        key = tuple(targets)
+        found = _FILTERS.get(key)
+        if found is None:
+            found = _FILTERS[key] = cls(targets)
+        return found
 
     def __call__(self, filename: str) -> bool:
         hit = self._cache.get(filename)
@@ -62,7 +74,7 @@ class TraceSession:
         core: str = "auto",
     ) -> None:
         saferepr = SafeRepr(max_string=max_repr, max_length=max(2 * max_repr, 100))
-        self.recorder = Recorder(TargetFilter(targets), max_states, max_calls, saferepr)
+        self.recorder = Recorder(TargetFilter.shared(targets), max_states, max_calls, saferepr)
         self.core = make_core(self.recorder, core)
 
     def start(self) -> None:

@@ -10,6 +10,7 @@ change it.
 from __future__ import annotations
 
 import ast
+import functools
 from typing import NamedTuple
 
 
@@ -68,7 +69,7 @@ class _Binder(ast.NodeVisitor):
 def bound_names(source: str) -> dict[int, frozenset[str]]:
     """Map line number -> names that a statement starting on that line may bind or mutate."""
     try:
-        tree = ast.parse(source)
+        tree = _tree(source)
     except (SyntaxError, ValueError):
         return {}
     binder = _Binder()
@@ -79,7 +80,7 @@ def bound_names(source: str) -> dict[int, frozenset[str]]:
 def qualnames(source: str) -> dict[tuple[int, str], str]:
     """(first line as code objects count it, name) -> qualified name; ``co_qualname`` exists only from 3.11."""
     try:
-        tree = ast.parse(source)
+        tree = _tree(source)
     except (SyntaxError, ValueError):
         return {}
     out: dict[tuple[int, str], str] = {}
@@ -131,7 +132,7 @@ def straight_predecessors(source: str) -> dict[int, int]:
     L's states are captured, its hits can be derived from P's instead of being counted.
     """
     try:
-        tree = ast.parse(source)
+        tree = _tree(source)
     except (SyntaxError, ValueError):
         return {}
     lines_with_statements: dict[int, int] = {}
@@ -200,7 +201,7 @@ def loop_heads(source: str) -> dict[int, tuple[int, int, int]]:
     body, so it only ends by running out or by an exception, which RAISE events count.
     """
     try:
-        tree = ast.parse(source)
+        tree = _tree(source)
     except (SyntaxError, ValueError):
         return {}
     preds = straight_predecessors(source)
@@ -249,7 +250,7 @@ def iteration_lines(source: str) -> frozenset[int]:
     """Lines where a ``for`` (statement or comprehension) takes the next item: a StopIteration raised
     there by an iterator's ``__next__`` is caught by the loop itself."""
     try:
-        tree = ast.parse(source)
+        tree = _tree(source)
     except (SyntaxError, ValueError):
         return frozenset()
     lines = set()
@@ -265,7 +266,7 @@ def iteration_lines(source: str) -> frozenset[int]:
 def one_line_loops(source: str) -> frozenset[int]:
     """``for`` statements whose body starts on the header's line (``for t in ts: s += t``)."""
     try:
-        tree = ast.parse(source)
+        tree = _tree(source)
     except (SyntaxError, ValueError):
         return frozenset()
     return frozenset(
@@ -287,6 +288,11 @@ class FileFacts(NamedTuple):
 
     @classmethod
     def of(cls, source: str) -> FileFacts:
+        """The facts of a file's text (cached: every test of a pytest run meets the same files)."""
+        return _facts_of(cls, source)
+
+    @classmethod
+    def _compute(cls, source: str) -> FileFacts:
         return cls(
             bound_names(source),
             qualnames(source),
@@ -295,3 +301,14 @@ class FileFacts(NamedTuple):
             iteration_lines(source),
             one_line_loops(source),
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _tree(source: str) -> ast.Module:
+    """One parse per text for all the analyses above (read-only walks of the same tree)."""
+    return ast.parse(source)
+
+
+@functools.lru_cache(maxsize=512)
+def _facts_of(cls, source: str) -> FileFacts:
+    return cls._compute(source)

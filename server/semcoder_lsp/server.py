@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import stat
@@ -87,7 +88,9 @@ class SemcoderServer(LanguageServer):
     # -- documents and projects -------------------------------------------------------
 
     @staticmethod
+    @functools.lru_cache(maxsize=4096)
     def path_of(uri: str) -> str | None:
+        """The resolved file system path of a ``file:`` uri (cached: every request asks)."""
         path = to_fs_path(uri) if uri.startswith("file:") else None
         return str(Path(path).resolve()) if path else None
 

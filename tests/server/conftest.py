@@ -27,7 +27,10 @@ def descendants(pid: int) -> list[str]:
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat", "rb") as fh:
-                    parent_of[int(entry)] = int(fh.read().rsplit(b")", 1)[1].split()[1])
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+                if fields[0] == b"Z":
+                    continue  # exited, waiting to be reaped
+                parent_of[int(entry)] = int(fields[1])
                 with open(f"/proc/{entry}/cmdline", "rb") as fh:
                     cmdline_of[int(entry)] = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
             except (OSError, IndexError, ValueError):
@@ -121,6 +124,24 @@ class Editor:
     def runs_alive(self) -> list[str]:
         """The server's child processes (its runs)."""
         return descendants(self.client._server.pid)
+
+    async def tracing(self, timeout: float = 20) -> None:
+        """Until a traced process of the server runs (not just a probe of the interpreter)."""
+        for _ in range(int(timeout / 0.05)):
+            if any("semcoder_tracer" in p for p in self.runs_alive()):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no traced process started; alive: {self.runs_alive()}")
+
+    async def no_runs(self, timeout: float = 10) -> None:
+        """Until no process of the server has been alive for half a second."""
+        quiet = 0
+        for _ in range(int(timeout / 0.05)):
+            quiet = 0 if self.runs_alive() else quiet + 1
+            if quiet >= 10:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"processes of the server's runs are still alive: {self.runs_alive()}")
 
     def units(self, text: str) -> int:
         """Length of ``text`` in the position encoding this client negotiated."""

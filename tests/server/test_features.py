@@ -120,11 +120,7 @@ async def test_cancelled_trace_call_returns_32800_and_its_process_is_gone(small_
             msg_id="trace-spin",
         )
     )
-    for _ in range(100):  # until its tracer process runs
-        if small_editor.runs_alive():
-            break
-        await asyncio.sleep(0.05)
-    assert small_editor.runs_alive(), "the traced call never started"
+    await small_editor.tracing()
     # An unrelated request is answered promptly while the run is in flight.
     started = asyncio.get_running_loop().time()
     await small_editor.hover(uri, 0, 4)
@@ -134,11 +130,7 @@ async def test_cancelled_trace_call_returns_32800_and_its_process_is_gone(small_
         await asyncio.wait_for(request, 10)
     assert getattr(info.value, "code", None) == -32800, info.value
     # pygls answers the cancel at once; the kill of the run's processes follows within moments.
-    for _ in range(40):
-        if not small_editor.runs_alive():
-            break
-        await asyncio.sleep(0.05)
-    assert small_editor.runs_alive() == []
+    await small_editor.no_runs()
 
 
 async def test_non_ascii_line_positions(small_editor: Editor):
@@ -154,3 +146,19 @@ async def test_non_ascii_line_positions(small_editor: Editor):
     line = '    café = "naïve 😀"'
     assert hint.position.character == small_editor.units(line)
     assert hint.position.character != len(line)
+
+
+async def test_runs_report_progress_that_the_user_can_cancel(small_editor: Editor):
+    root = small_editor.root
+    (root / "slow.py").write_text("def crawl():\n    n = 0\n    while True:\n        n += 1\n")
+    (root / "tests" / "test_slow.py").write_text("from slow import crawl\n\n\ndef test_crawl():\n    crawl()\n")
+    small_editor.open("slow.py")
+    reports = small_editor.client.progress_reports
+    await small_editor.tracing()
+    begun = [t for t, values in reports.items() if values and values[0].kind == "begin"]
+    (token,) = begun
+    begin = reports[token][0]
+    assert (begin.title, begin.message, begin.cancellable) == ("semcoder", "Tracing 1 test", True)
+    small_editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    await small_editor.no_runs()
+    assert reports[token][-1].kind == "end" and reports[token][-1].message == "cancelled"
