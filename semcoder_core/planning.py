@@ -112,10 +112,10 @@ class Planner:
     def facts(self, path: Path, read: Callable[[Path], str | None]) -> FileFacts:
         text = read(path)
         if text is not None:  # an editor buffer: cached by its text
-            stamp = hash(text)
+            digest = hash(text)
             known = self._buffers.get(path)
-            if known is None or known[0] != stamp:
-                known = self._buffers[path] = (stamp, file_facts(text, self._package(path)))
+            if known is None or known[0] != digest:
+                known = self._buffers[path] = (digest, file_facts(text, self._package(path)))
             return known[1]
         try:
             stat = path.stat()

@@ -156,6 +156,38 @@ class Sandbox:
         raw = self._run(request, targets, total_timeout_s, overlay, cancel)
         return self._single(raw)
 
+    def check_candidates(
+        self,
+        node_ids: list[str],
+        candidates: list[tuple[str, dict[str, str]]],
+        candidate_timeout_s: float,
+        cancel: threading.Event | None = None,
+    ) -> dict[str, dict]:
+        """Run ``node_ids`` (untraced) once per ``(id, {path: text})`` candidate, in one warmed process
+        that forks per candidate. Returns id -> ``{"status", "tests": {node id: outcome}, ...}``."""
+        results: dict[str, dict] = {}
+        pending = list(candidates)
+        while pending:
+            request = {
+                "mode": "check",
+                "node_ids": list(node_ids),
+                "candidate_timeout": candidate_timeout_s,
+                "candidates": [{"id": i, "files": files} for i, files in pending],
+            }
+            raw = self._run(request, None, STARTUP_S + (candidate_timeout_s + 0.5) * len(pending), None, cancel)
+            for result in raw.results:
+                results[result.pop("id")] = result
+            if not raw.results and pending:  # the worker itself could not start: say why, once
+                failure = self._no_result(raw)
+                for ident, _ in pending:
+                    results[ident] = {"status": "error", "tests": {}, "exception": failure["exception"]}
+                break
+            pending = [c for c in pending if c[0] not in results]
+            if pending:  # the worker died on this one (it reports each candidate as it ends)
+                ident = pending.pop(0)[0]
+                results[ident] = {"status": "crashed", "tests": {}, "exception": self._no_result(raw)["exception"]}
+        return results
+
     # -- the run -----------------------------------------------------------------
 
     def _single(self, raw: RawRun) -> dict:
@@ -232,6 +264,8 @@ class Sandbox:
                     request[key] = _rebase(request[key], project, run_root)
             for item in request.get("calls", []):
                 item["file"] = _rebase(item["file"], project, run_root)
+            for item in request.get("candidates", []):
+                item["files"] = {_rebase(k, project, run_root): v for k, v in item["files"].items()}
             request_file = os.path.join(work, "request.json")
             with open(request_file, "w") as fh:
                 json.dump(request, fh)

@@ -329,6 +329,10 @@ def main(argv: list[str]) -> int:
         from .pytest_run import run_pytest
 
         guard.emit(run_pytest(guard, request))
+    elif mode == "check":
+        from .check import check
+
+        check(guard, request)
     else:
         guard.emit({"status": "error", "exception": {"type": "UsageError", "message": f"unknown mode {mode!r}"}})
     out.close()

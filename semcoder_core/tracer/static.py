@@ -289,7 +289,7 @@ class FileFacts(NamedTuple):
     @classmethod
     def of(cls, source: str) -> FileFacts:
         """The facts of a file's text (cached: every test of a pytest run meets the same files)."""
-        return _facts_of(cls, source)
+        return _facts_of(cls, source)  # type: ignore[arg-type]
 
     @classmethod
     def _compute(cls, source: str) -> FileFacts:

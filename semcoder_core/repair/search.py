@@ -1,0 +1,234 @@
+"""Search-based repair: mutate the most suspicious lines, keep only what the tests prove.
+
+1. Baseline: the project's tests, untraced, three times in one warmed worker: which
+   pass, which fail, which flip (flaky), and how long a run takes (the limit for a
+   candidate is calibrated on it, so a mutant that loops or eats memory is cut off
+   without stalling the search).
+2. Localise: the failing test and the tests that reach the same files, traced once;
+   lines ranked by Ochiai, ties broken towards the line that made the wrong value.
+3. Candidates from the mutation operators at the top lines, checked in parallel
+   workers (one warmed pytest process each, a fork per candidate): first against the
+   failing test alone, then the survivors against every test, twice more for the
+   ones that pass (a flaky pass is not a fix).
+4. Validated fixes ranked by the size of the change, then suspiciousness.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import wrong_value_origin
+from ..planning import Planner
+from ..sandbox import Sandbox
+from ..testruns import test_document
+from .localize import Suspect, localize
+from .mutate import Edit, mutants
+
+BATCH = 16  # candidates per worker run: one pytest start-up (about a second) for each batch
+# Likely edits first, across the top lines: a one-token change before a new statement.
+_TIER = {"comparison": 0, "boolean": 0, "arithmetic": 0, "off-by-one": 0, "variable": 1, "swap": 1, "condition": 1}
+TOP_LINES = 12
+MAX_CANDIDATES = 600
+
+
+@dataclass
+class Candidate:
+    edit: Edit
+    file: str
+    suspect: Suspect
+    validated: bool = False
+    tests_run: int = 0
+    tests_passed: int = 0
+    note: str = ""
+
+    def diff(self, project: Path) -> str:
+        rel = os.path.relpath(self.file, project)
+        before = Path(self.file).read_text(encoding="utf-8").splitlines(keepends=True)
+        after = self.edit.source.splitlines(keepends=True)
+        return "".join(difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}"))
+
+    @property
+    def size(self) -> int:
+        return len(self.edit.before.strip()) + len(self.edit.after.strip())
+
+    def document(self, project: Path) -> dict:
+        return {
+            "diff": self.diff(project),
+            "validated": self.validated,
+            "source": f"mutation:{self.edit.operator}",
+            "tests_run": self.tests_run,
+            "tests_passed": self.tests_passed,
+            "file": self.file,
+            "line": self.edit.line,
+            "title": f"{os.path.relpath(self.file, project)}:{self.edit.line} {self.edit.title}",
+            "score": self.suspect.score,
+        }
+
+
+@dataclass
+class FixReport:
+    status: str  # fixed | not-fixed | error
+    message: str = ""
+    candidates: list[Candidate] = field(default_factory=list)  # validated first
+    suspects: list[Suspect] = field(default_factory=list)
+    flaky: list[str] = field(default_factory=list)
+    checked: int = 0
+    duration_s: float = 0.0
+    candidate_timeout_s: float = 0.0
+
+    def document(self, project: Path) -> dict:
+        return {
+            "status": self.status,
+            "message": self.message,
+            "candidates": [c.document(project) for c in self.candidates],
+            "suspects": [{"file": s.file, "line": s.line, "score": s.score} for s in self.suspects[:10]],
+            "flaky": self.flaky,
+            "checked": self.checked,
+            "duration_s": round(self.duration_s, 3),
+            "candidate_timeout_s": self.candidate_timeout_s,
+        }
+
+
+def search(
+    sandbox: Sandbox,
+    project: Path,
+    node_id: str,
+    time_budget_s: float = 60.0,
+    max_fixes: int = 3,
+    workers: int | None = None,
+    progress: Callable[[str], None] = lambda text: None,
+) -> FixReport:
+    started = time.monotonic()
+    deadline = started + time_budget_s
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    # 1. baseline
+    progress("Running the tests as they are")
+    base = sandbox.check_candidates([], [(f"base{i}", {}) for i in range(3)], max(30.0, time_budget_s))
+    runs = [base[f"base{i}"] for i in range(3)]
+    if any(r["status"] != "done" for r in runs):
+        bad = next(r for r in runs if r["status"] != "done")
+        return FixReport("error", f"the tests could not run as they are ({bad['status']})")
+    outcomes = [r["tests"] for r in runs]
+    names = set().union(*outcomes)
+    flaky = sorted(n for n in names if len({o.get(n) for o in outcomes}) > 1)
+    target = _match(node_id, names)
+    if target is None:
+        return FixReport("error", f"pytest found no test {node_id}")
+    if target in flaky:
+        return FixReport("not-fixed", f"{target} is flaky: it passed and failed in three identical runs", flaky=flaky)
+    if outcomes[0][target] in ("passed", "skipped"):
+        return FixReport("not-fixed", f"{target} passes: nothing to fix")
+    passing = sorted(n for n in names if all(o.get(n) == "passed" for o in outcomes))
+    limit = round(max(2.0, 5 * max(r["duration_s"] for r in runs) + 1.0), 2)
+    # 2. localise
+    progress("Tracing the failing test and the tests that reach the same code")
+    suspects, origin = _localize(sandbox, project, target)
+    if not suspects:
+        return FixReport("not-fixed", "the failing test ran no code outside the tests", flaky=flaky)
+    # 3. candidates
+    edits: list[Candidate] = []
+    for suspect in suspects[:TOP_LINES]:
+        try:
+            source = Path(suspect.file).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for edit in mutants(source, suspect.line):
+            edits.append(Candidate(edit, suspect.file, suspect))
+            if len(edits) >= MAX_CANDIDATES:
+                break
+    edits.sort(key=lambda c: _TIER.get(c.edit.operator, 2))  # stable: line rank within a tier
+    report = FixReport("not-fixed", suspects=suspects, flaky=flaky, candidate_timeout_s=limit)
+    fixes: list[Candidate] = []
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        position = 0
+        while position < len(edits) and time.monotonic() < deadline and not fixes:
+            wave = edits[position : position + BATCH * workers]
+            position += len(wave)
+            progress(f"Checking candidates {position}/{len(edits)} ({len(fixes)} validated)")
+            batches = [wave[i : i + BATCH] for i in range(0, len(wave), BATCH)]
+            results = list(pool.map(lambda b: _check(sandbox, [target], b, limit), batches))
+            report.checked += len(wave)
+            survivors = [c for batch in results for c, r in batch if r.get("tests", {}).get(target) == "passed"]
+            if not survivors:
+                continue
+            # every test, three times: a fix must pass what passed before, every time
+            for _ in range(3):
+                if not survivors:
+                    break
+                checked = list(
+                    pool.map(
+                        lambda b: _check(sandbox, [], b, limit),
+                        [survivors[i : i + BATCH] for i in range(0, len(survivors), BATCH)],
+                    )
+                )
+                survivors = []
+                for batch in checked:
+                    for candidate, result in batch:
+                        tests = result.get("tests", {})
+                        candidate.tests_run = len(tests)
+                        candidate.tests_passed = sum(1 for v in tests.values() if v == "passed")
+                        if tests.get(target) == "passed" and all(tests.get(n) == "passed" for n in passing):
+                            survivors.append(candidate)
+            for candidate in survivors[:max_fixes]:
+                candidate.validated = True
+                fixes.append(candidate)
+    finally:
+        pool.shutdown(wait=True)
+    fixes.sort(key=lambda c: (c.size, -c.suspect.score, c.edit.line))
+    report.candidates = fixes
+    report.duration_s = time.monotonic() - started
+    if fixes:
+        report.status = "fixed"
+        report.message = f"{len(fixes)} validated fix{'es' if len(fixes) != 1 else ''}"
+    elif report.checked < len(edits):
+        report.message = f"no validated fix within {time_budget_s:g} s ({report.checked} of {len(edits)} checked)"
+    else:
+        report.message = f"none of {len(edits)} candidates passes the tests"
+    return report
+
+
+def _match(node_id: str, names: set[str]) -> str | None:
+    if node_id in names:
+        return node_id
+    found = [n for n in names if n.startswith(node_id + "[") or n.endswith(node_id)]
+    return found[0] if found else None
+
+
+def _check(sandbox: Sandbox, node_ids: list[str], batch: list[Candidate], limit: float) -> list[tuple[Candidate, dict]]:
+    items = [(str(i), {c.file: c.edit.source}) for i, c in enumerate(batch)]
+    results = sandbox.check_candidates(node_ids, items, limit)
+    return [(c, results.get(str(i), {})) for i, c in enumerate(batch)]
+
+
+def _localize(sandbox: Sandbox, project: Path, target: str) -> tuple[list[Suspect], tuple[str, int] | None]:
+    """Trace the failing test first (its trace says which files matter), then the tests reaching them."""
+    first = sandbox.run_tests([target], trace=True)
+    tests = first.get("tests") or []
+    if not tests:
+        return [], None
+    failing_doc = test_document(tests[0], first, 1)
+    files = {f for f in (failing_doc.get("lines") or {}) if Path(f).is_relative_to(project)}
+    planner = Planner(project)
+    related: list[str] = []
+    for file in sorted(files):
+        for node in planner.tests_for(Path(file)):
+            if node != target and node not in related:
+                related.append(node)
+    passing: list[dict] = []
+    if related:
+        run = sandbox.run_tests(related[:200], trace=True)
+        for test in run.get("tests") or []:
+            if test["outcome"] == "passed":  # other failing tests may fail for other reasons
+                passing.append(test_document(test, run, 1))
+    origin = wrong_value_origin(failing_doc, lambda p: Path(p).read_text(encoding="utf-8", errors="replace"))
+    where = (origin.file, origin.line) if origin else None
+    # Other failing tests may fail for other reasons: rank by the target's run against the passing ones.
+    return localize([failing_doc], passing, where), where
+

@@ -1,0 +1,159 @@
+"""Check candidate edits against tests: one warmed process, one fork per candidate.
+
+The parent imports pytest and its plugins once (the second or so that a fresh
+``python -m pytest`` spends before running anything). Each candidate then runs
+in a forked child that serves the candidate's text in place of the files on
+disk through an import hook, runs the tests without tracing, reports the
+outcome of each test and exits. A child that outlives its time is killed; one
+that runs out of memory dies alone (the address-space limit is inherited).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.abc
+import importlib.machinery
+import json
+import os
+import select
+import signal
+import sys
+import tempfile
+import time
+
+
+class _Buffer(importlib.abc.SourceLoader):
+    """Loads a module from a candidate's text; no byte-code cache is read or written."""
+
+    def __init__(self, fullname: str, path: str, source: str) -> None:
+        self.name, self.path, self.source = fullname, path, source
+
+    def get_filename(self, fullname: str) -> str:
+        return self.path
+
+    def get_data(self, path: str) -> bytes:
+        if path == self.path:
+            return self.source.encode("utf-8")
+        with open(path, "rb") as fh:
+            return fh.read()
+
+
+class _Overlay(importlib.abc.MetaPathFinder):
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = {os.path.realpath(k): v for k, v in files.items()}
+
+    def find_spec(self, fullname, path, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.origin and os.path.realpath(spec.origin) in self.files:
+            origin = os.path.realpath(spec.origin)
+            spec.loader = _Buffer(fullname, spec.origin, self.files[origin])
+            return spec
+        return None
+
+
+class _Outcomes:
+    def __init__(self) -> None:
+        self.tests: dict[str, str] = {}
+        self.errors: list[str] = []
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.failed:
+            self.tests[report.nodeid] = "failed" if report.when == "call" else "error"
+        elif report.nodeid not in self.tests:
+            self.tests[report.nodeid] = "skipped" if report.skipped else "passed"
+        elif report.skipped and self.tests[report.nodeid] == "passed":
+            self.tests[report.nodeid] = "skipped"
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.errors.append(report.longreprtext[-2000:])
+
+
+def _warm_up() -> None:
+    """One pytest session over an empty folder: pytest and its plugins import what they import
+    lazily (hypothesis' plugin imports all of hypothesis at the end of a session: 1.8 s), so the
+    children start with it loaded. Then freeze the heap: the children's gc passes skip it."""
+    import pytest
+
+    empty = tempfile.mkdtemp(prefix="semcoder-warm-")
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        pytest.main(["-q", "-p", "no:cacheprovider", "--collect-only", empty])
+    except BaseException:  # noqa: BLE001 - a broken plugin breaks the children the same way
+        pass
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+        os.rmdir(empty)
+    gc.collect()
+    if hasattr(gc, "freeze"):
+        gc.freeze()
+
+
+def _child(node_ids: list[str], files: dict[str, str], args: list[str], write_fd: int) -> None:
+    import pytest
+
+    sys.meta_path.insert(0, _Overlay(files))
+    outcomes = _Outcomes()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the tests' output is not wanted here
+    try:
+        base = ["-p", "no:cacheprovider", "-q", "--color=no", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        code = int(pytest.main([*base, *args, *node_ids], plugins=[outcomes]))
+    except BaseException:  # noqa: BLE001 - whatever the candidate does, report what is known
+        code = 3
+    payload = json.dumps({"exit_code": code, "tests": outcomes.tests, "errors": outcomes.errors})
+    os.write(write_fd, payload.encode())
+    os.close(write_fd)
+
+
+def check(guard, request: dict) -> None:
+    """Emit one result per candidate: ``{"id", "status", "tests", "duration_s"}``; status is
+    ``done`` (see tests), ``timeout``, ``crashed`` or ``memory-limit``."""
+    guard.disarm()
+    _warm_up()
+    node_ids = list(request["node_ids"])
+    args = list(request.get("pytest_args", []))
+    per = float(request.get("candidate_timeout", 10.0))
+    for item in request["candidates"]:
+        read_fd, write_fd = os.pipe()
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            try:
+                _child(node_ids, item.get("files", {}), args, write_fd)
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        chunks = []
+        status = "done"
+        deadline = started + per
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                status = "timeout"
+                os.kill(pid, signal.SIGKILL)
+                break
+            ready, _, _ = select.select([read_fd], [], [], min(left, 0.5))
+            if ready:
+                chunk = os.read(read_fd, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        os.close(read_fd)
+        _, wait_status = os.waitpid(pid, 0)
+        result: dict = {"id": item["id"], "status": status, "tests": {}, "exit_code": None, "errors": []}
+        if status == "done":
+            try:
+                result.update(json.loads(b"".join(chunks)))
+            except ValueError:
+                signum = os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else None
+                result["status"] = "crashed" if signum != signal.SIGKILL else "memory-limit"
+        result["duration_s"] = round(time.monotonic() - started, 4)
+        guard.emit(result)
