@@ -51,6 +51,10 @@ class AnnotationSettings(BaseModel):
     max_values_per_line: int = Field(5, ge=1, description="Values shown per variable in a line's annotation.")
 
 
+class RepairSettings(BaseModel):
+    time_budget_seconds: float = Field(60.0, gt=0, description="How long one fix search may take.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEMCODER_", env_nested_delimiter="__", extra="ignore")
 
@@ -58,6 +62,7 @@ class Settings(BaseSettings):
     run: RunSettings = RunSettings()
     trace: TraceSettings = TraceSettings()
     annotations: AnnotationSettings = AnnotationSettings()
+    repair: RepairSettings = RepairSettings()
 
     def sandbox(self, project: Path):
         """The sandbox these settings describe, for ``project``."""

@@ -35,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("target", nargs="?", default=".", help="a folder, test file or node id (default: .)")
     _add_run_options(debug)
     debug.set_defaults(handler=commands.debug)
+
+    fix = sub.add_parser("fix", help="search for fixes of a failing test; print those the tests validate")
+    fix.add_argument("target", help="the failing test's node id, e.g. tests/test_x.py::test_y")
+    fix.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS", help="search time (default 60)")
+    fix.add_argument("--no-model", action="store_true", help="mutation search only (the default with no model)")
+    fix.add_argument("--workers", type=int, metavar="N", help="parallel candidate checkers (default: cores)")
+    _add_run_options(fix)
+    fix.set_defaults(handler=commands.fix)
     return parser
 
 

@@ -77,3 +77,22 @@ def _finish(args, report: dict, project: Path, settings: Settings) -> int:
     else:
         output.print_debug(report, project, settings)
     return 0 if report["status"] == "ok" else 1
+
+
+def fix(args, settings: Settings) -> int:
+    """Search for fixes; print them (validated first). Never writes the project's files."""
+    from ..repair import search
+
+    target = parse_target(args.target)
+    if not target.is_node_id:
+        raise SemcoderError("fix takes the node id of a failing test, e.g. tests/test_x.py::test_y")
+    sandbox = settings.sandbox(target.project)
+    with output.progress(enabled=not args.json) as bar:
+        budget, workers = args.time_budget, args.workers
+        report = search(sandbox, target.project, target.node, time_budget_s=budget, workers=workers, progress=bar.step)
+    document = report.document(target.project)
+    if args.json:
+        print(json.dumps(document))
+    else:
+        output.print_fix(document, target.node)
+    return 1 if report.status == "error" else 0

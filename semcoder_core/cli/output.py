@@ -215,3 +215,25 @@ def print_debug(report: dict, project: Path, settings: Settings) -> None:
     for result in report["tests"]:
         console.print()
         print_trace(result, project, settings)
+
+
+def print_fix(document: dict, node: str) -> None:
+    """Validated fixes as unified diffs, or why there is none."""
+    candidates = document["candidates"]
+    if document["status"] == "fixed":
+        head = f"✓ {node}: {document['message']} ({document['checked']} candidates in {document['duration_s']:.1f} s)"
+        console.print(Text(head, style="green"))
+    else:
+        console.print(Text(f"✗ {node}: {document['message']}", style="yellow" if document["status"] else "red"))
+    if document.get("flaky"):
+        console.print(Text("  flaky: " + ", ".join(document["flaky"]), style="yellow"))
+    for candidate in candidates:
+        passed = f"{candidate['tests_passed']}/{candidate['tests_run']} tests pass"
+        console.print(Text(f"  Fix (validated: {passed}): {candidate['title']}", style="bold"))
+        for line in candidate["diff"].splitlines():
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            console.print(Text("    " + line, style=style))
+    if not candidates and document.get("suspects"):
+        where = ", ".join(f"{Path(s['file']).name}:{s['line']}" for s in document["suspects"][:5])
+        console.print(Text(f"  most suspicious lines: {where}", style="dim"))
+    console.print(Text("  Nothing was written: apply a fix yourself (e.g. with `git apply`).", style="dim"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,12 +26,12 @@ from pathlib import Path
 
 from ..findings import wrong_value_origin
 from ..planning import Planner
-from ..sandbox import Sandbox
+from ..sandbox import RunCancelled, Sandbox
 from ..testruns import test_document
 from .localize import Suspect, localize
 from .mutate import Edit, mutants
 
-BATCH = 16  # candidates per worker run: one pytest start-up (about a second) for each batch
+BATCH = 24  # candidates per worker run: one pytest start-up (about a second) for each batch
 # Likely edits first, across the top lines: a one-token change before a new statement.
 _TIER = {"comparison": 0, "boolean": 0, "arithmetic": 0, "off-by-one": 0, "variable": 1, "swap": 1, "condition": 1}
 TOP_LINES = 12
@@ -42,6 +43,7 @@ class Candidate:
     edit: Edit
     file: str
     suspect: Suspect
+    base: str = ""  # the text the edit applies to (an unsaved buffer, or the file on disk)
     validated: bool = False
     tests_run: int = 0
     tests_passed: int = 0
@@ -49,7 +51,7 @@ class Candidate:
 
     def diff(self, project: Path) -> str:
         rel = os.path.relpath(self.file, project)
-        before = Path(self.file).read_text(encoding="utf-8").splitlines(keepends=True)
+        before = self.base.splitlines(keepends=True)
         after = self.edit.source.splitlines(keepends=True)
         return "".join(difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}"))
 
@@ -81,6 +83,13 @@ class FixReport:
     checked: int = 0
     duration_s: float = 0.0
     candidate_timeout_s: float = 0.0
+    rejected: list[Candidate] = field(default_factory=list)  # made the test pass but broke another
+    flaky_candidates: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)  # done / timeout / crashed / memory-limit
+
+    def count(self, result: dict) -> None:
+        status = result.get("status", "missing")
+        self.outcomes[status] = self.outcomes.get(status, 0) + 1
 
     def document(self, project: Path) -> dict:
         return {
@@ -92,6 +101,9 @@ class FixReport:
             "checked": self.checked,
             "duration_s": round(self.duration_s, 3),
             "candidate_timeout_s": self.candidate_timeout_s,
+            "rejected": [c.document(project) for c in self.rejected],
+            "flaky_candidates": self.flaky_candidates,
+            "outcomes": self.outcomes,
         }
 
 
@@ -103,13 +115,18 @@ def search(
     max_fixes: int = 3,
     workers: int | None = None,
     progress: Callable[[str], None] = lambda text: None,
+    overlay: dict[str, str] | None = None,
+    cancel: threading.Event | None = None,
 ) -> FixReport:
+    """Fixes of the failing test ``node_id``; ``overlay`` maps files to unsaved text that replaces
+    them (the editor's buffers), ``cancel`` stops the search (its runs are killed)."""
+    overlay = dict(overlay or {})
     started = time.monotonic()
     deadline = started + time_budget_s
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     # 1. baseline
     progress("Running the tests as they are")
-    base = sandbox.check_candidates([], [(f"base{i}", {}) for i in range(3)], max(30.0, time_budget_s))
+    base = sandbox.check_candidates([], [(f"base{i}", overlay) for i in range(3)], max(30.0, time_budget_s), cancel)
     runs = [base[f"base{i}"] for i in range(3)]
     if any(r["status"] != "done" for r in runs):
         bad = next(r for r in runs if r["status"] != "done")
@@ -125,21 +142,20 @@ def search(
     if outcomes[0][target] in ("passed", "skipped"):
         return FixReport("not-fixed", f"{target} passes: nothing to fix")
     passing = sorted(n for n in names if all(o.get(n) == "passed" for o in outcomes))
+    # The failing test alone first; a candidate that passes it runs every test three times over.
+    stages = [{"node_ids": [target], "require": [target]}] + [{"node_ids": [], "require": [target, *passing]}] * 3
     limit = round(max(2.0, 5 * max(r["duration_s"] for r in runs) + 1.0), 2)
     # 2. localise
     progress("Tracing the failing test and the tests that reach the same code")
-    suspects, origin = _localize(sandbox, project, target)
+    suspects, origin = _localize(sandbox, project, target, overlay, cancel)
     if not suspects:
         return FixReport("not-fixed", "the failing test ran no code outside the tests", flaky=flaky)
     # 3. candidates
     edits: list[Candidate] = []
     for suspect in suspects[:TOP_LINES]:
-        try:
-            source = Path(suspect.file).read_text(encoding="utf-8")
-        except OSError:
-            continue
+        source = _text(suspect.file, overlay)
         for edit in mutants(source, suspect.line):
-            edits.append(Candidate(edit, suspect.file, suspect))
+            edits.append(Candidate(edit, suspect.file, suspect, source))
             if len(edits) >= MAX_CANDIDATES:
                 break
     edits.sort(key=lambda c: _TIER.get(c.edit.operator, 2))  # stable: line rank within a tier
@@ -153,29 +169,26 @@ def search(
             position += len(wave)
             progress(f"Checking candidates {position}/{len(edits)} ({len(fixes)} validated)")
             batches = [wave[i : i + BATCH] for i in range(0, len(wave), BATCH)]
-            results = list(pool.map(lambda b: _check(sandbox, [target], b, limit), batches))
+            if cancel is not None and cancel.is_set():
+                raise RunCancelled("the search was cancelled")
+            results = list(pool.map(lambda b: _check(sandbox, b, limit, stages, overlay, cancel), batches))
             report.checked += len(wave)
-            survivors = [c for batch in results for c, r in batch if r.get("tests", {}).get(target) == "passed"]
-            if not survivors:
-                continue
-            # every test, three times: a fix must pass what passed before, every time
-            for _ in range(3):
-                if not survivors:
-                    break
-                checked = list(
-                    pool.map(
-                        lambda b: _check(sandbox, [], b, limit),
-                        [survivors[i : i + BATCH] for i in range(0, len(survivors), BATCH)],
-                    )
-                )
-                survivors = []
-                for batch in checked:
-                    for candidate, result in batch:
-                        tests = result.get("tests", {})
-                        candidate.tests_run = len(tests)
-                        candidate.tests_passed = sum(1 for v in tests.values() if v == "passed")
-                        if tests.get(target) == "passed" and all(tests.get(n) == "passed" for n in passing):
-                            survivors.append(candidate)
+            survivors = []
+            for batch in results:
+                for candidate, result in batch:
+                    report.count(result)
+                    runs = result.get("stages") or []
+                    if len(runs) < 2:
+                        continue  # the failing test still fails (or the candidate timed out, crashed)
+                    full = runs[1:]
+                    candidate.tests_run = len(full[0])
+                    candidate.tests_passed = sum(1 for v in full[0].values() if v == "passed")
+                    if len(full) == 3 and all(_keeps(t, target, passing) for t in full):
+                        survivors.append(candidate)
+                    elif any(_keeps(t, target, passing) for t in full):
+                        report.flaky_candidates += 1  # passed only sometimes: not a fix
+                    else:
+                        report.rejected.append(candidate)  # made the test pass, broke another
             for candidate in survivors[:max_fixes]:
                 candidate.validated = True
                 fixes.append(candidate)
@@ -201,15 +214,38 @@ def _match(node_id: str, names: set[str]) -> str | None:
     return found[0] if found else None
 
 
-def _check(sandbox: Sandbox, node_ids: list[str], batch: list[Candidate], limit: float) -> list[tuple[Candidate, dict]]:
-    items = [(str(i), {c.file: c.edit.source}) for i, c in enumerate(batch)]
-    results = sandbox.check_candidates(node_ids, items, limit)
+def _check(
+    sandbox: Sandbox,
+    batch: list[Candidate],
+    limit: float,
+    stages: list[dict],
+    overlay: dict[str, str],
+    cancel: threading.Event | None,
+) -> list[tuple[Candidate, dict]]:
+    items = [(str(i), {**overlay, c.file: c.edit.source}) for i, c in enumerate(batch)]
+    results = sandbox.check_candidates([], items, limit, cancel=cancel, stages=stages)
     return [(c, results.get(str(i), {})) for i, c in enumerate(batch)]
 
 
-def _localize(sandbox: Sandbox, project: Path, target: str) -> tuple[list[Suspect], tuple[str, int] | None]:
+def _keeps(tests: dict[str, str], target: str, passing: list[str]) -> bool:
+    """The target passes, and so does every test that passed before."""
+    return tests.get(target) == "passed" and all(tests.get(n) == "passed" for n in passing)
+
+
+def _text(path: str, overlay: dict[str, str]) -> str:
+    if path in overlay:
+        return overlay[path]
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _localize(
+    sandbox: Sandbox, project: Path, target: str, overlay: dict[str, str], cancel: threading.Event | None
+) -> tuple[list[Suspect], tuple[str, int] | None]:
     """Trace the failing test first (its trace says which files matter), then the tests reaching them."""
-    first = sandbox.run_tests([target], trace=True)
+    first = sandbox.run_tests([target], trace=True, overlay=overlay, cancel=cancel)
     tests = first.get("tests") or []
     if not tests:
         return [], None
@@ -218,17 +254,16 @@ def _localize(sandbox: Sandbox, project: Path, target: str) -> tuple[list[Suspec
     planner = Planner(project)
     related: list[str] = []
     for file in sorted(files):
-        for node in planner.tests_for(Path(file)):
+        for node in planner.tests_for(Path(file), lambda p: overlay.get(str(p))):
             if node != target and node not in related:
                 related.append(node)
     passing: list[dict] = []
     if related:
-        run = sandbox.run_tests(related[:200], trace=True)
+        run = sandbox.run_tests(related[:200], trace=True, overlay=overlay, cancel=cancel)
         for test in run.get("tests") or []:
             if test["outcome"] == "passed":  # other failing tests may fail for other reasons
                 passing.append(test_document(test, run, 1))
-    origin = wrong_value_origin(failing_doc, lambda p: Path(p).read_text(encoding="utf-8", errors="replace"))
+    origin = wrong_value_origin(failing_doc, lambda p: _text(p, overlay))
     where = (origin.file, origin.line) if origin else None
     # Other failing tests may fail for other reasons: rank by the target's run against the passing ones.
     return localize([failing_doc], passing, where), where
-

@@ -162,19 +162,24 @@ class Sandbox:
         candidates: list[tuple[str, dict[str, str]]],
         candidate_timeout_s: float,
         cancel: threading.Event | None = None,
+        stages: list[dict] | None = None,
     ) -> dict[str, dict]:
         """Run ``node_ids`` (untraced) once per ``(id, {path: text})`` candidate, in one warmed process
-        that forks per candidate. Returns id -> ``{"status", "tests": {node id: outcome}, ...}``."""
+        that forks per candidate. Returns id -> ``{"status", "tests": {node id: outcome}, ...}``.
+        With ``stages`` (``[{"node_ids", "require"}]``) each candidate runs them in order and stops
+        at the first stage where a required test did not pass (see tracer/check.py)."""
         results: dict[str, dict] = {}
         pending = list(candidates)
+        runs_each = len(stages) if stages else 1
         while pending:
             request = {
                 "mode": "check",
                 "node_ids": list(node_ids),
                 "candidate_timeout": candidate_timeout_s,
-                "candidates": [{"id": i, "files": files} for i, files in pending],
+                "candidates": [{"id": i, "files": files, "stages": stages} for i, files in pending],
             }
-            raw = self._run(request, None, STARTUP_S + (candidate_timeout_s + 0.5) * len(pending), None, cancel)
+            budget = STARTUP_S + (candidate_timeout_s + 0.5) * len(pending) * runs_each
+            raw = self._run(request, None, budget, None, cancel)
             for result in raw.results:
                 results[result.pop("id")] = result
             if not raw.results and pending:  # the worker itself could not start: say why, once

@@ -111,49 +111,69 @@ def _child(node_ids: list[str], files: dict[str, str], args: list[str], write_fd
     os.close(write_fd)
 
 
+def _run_one(node_ids: list[str], files: dict[str, str], args: list[str], per: float) -> dict:
+    """One test run of a candidate in a forked child: ``{"status", "tests", "exit_code", "errors"}``."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        try:
+            _child(node_ids, files, args, write_fd)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    chunks = []
+    status = "done"
+    deadline = time.monotonic() + per
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            status = "timeout"
+            os.kill(pid, signal.SIGKILL)
+            break
+        ready, _, _ = select.select([read_fd], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(read_fd)
+    _, wait_status = os.waitpid(pid, 0)
+    result: dict = {"status": status, "tests": {}, "exit_code": None, "errors": []}
+    if status == "done":
+        try:
+            result.update(json.loads(b"".join(chunks)))
+        except ValueError:
+            signum = os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else None
+            result["status"] = "crashed" if signum != signal.SIGKILL else "memory-limit"
+    return result
+
+
 def check(guard, request: dict) -> None:
-    """Emit one result per candidate: ``{"id", "status", "tests", "duration_s"}``; status is
-    ``done`` (see tests), ``timeout``, ``crashed`` or ``memory-limit``."""
+    """Emit one result per candidate, as each ends.
+
+    A candidate runs ``stages`` in order (default: one stage of the request's node ids), each a
+    test run in a fresh fork; it stops at the first stage where a test of that stage's
+    ``require`` list did not pass. The result: ``{"id", "status", "tests", "stages": [tests...],
+    "duration_s"}`` with ``status`` and ``tests`` those of the last stage run: ``done``,
+    ``timeout``, ``crashed`` or ``memory-limit``."""
     guard.disarm()
     _warm_up()
-    node_ids = list(request["node_ids"])
     args = list(request.get("pytest_args", []))
     per = float(request.get("candidate_timeout", 10.0))
+    default = [{"node_ids": list(request.get("node_ids", [])), "require": []}]
     for item in request["candidates"]:
-        read_fd, write_fd = os.pipe()
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read_fd)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)
-            try:
-                _child(node_ids, item.get("files", {}), args, write_fd)
-            finally:
-                os._exit(0)
-        os.close(write_fd)
-        chunks = []
-        status = "done"
-        deadline = started + per
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                status = "timeout"
-                os.kill(pid, signal.SIGKILL)
+        stages = []
+        result: dict = {}
+        for stage in item.get("stages") or default:
+            result = _run_one(list(stage["node_ids"]), item.get("files", {}), args, per)
+            stages.append(result["tests"])
+            tests = result["tests"]
+            if result["status"] != "done" or any(tests.get(n) != "passed" for n in stage.get("require", [])):
                 break
-            ready, _, _ = select.select([read_fd], [], [], min(left, 0.5))
-            if ready:
-                chunk = os.read(read_fd, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        os.close(read_fd)
-        _, wait_status = os.waitpid(pid, 0)
-        result: dict = {"id": item["id"], "status": status, "tests": {}, "exit_code": None, "errors": []}
-        if status == "done":
-            try:
-                result.update(json.loads(b"".join(chunks)))
-            except ValueError:
-                signum = os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else None
-                result["status"] = "crashed" if signum != signal.SIGKILL else "memory-limit"
+        result["id"] = item["id"]
+        result["stages"] = stages
         result["duration_s"] = round(time.monotonic() - started, 4)
         guard.emit(result)

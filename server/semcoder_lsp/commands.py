@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from lsprotocol import types
 
 from semcoder_core.errors import SemcoderError
 from semcoder_core.sandbox import RunCancelled
 
+from .code_actions import explanation_path, fix_actions
 from .server import SemcoderServer
 
 
@@ -41,6 +43,42 @@ def follow_cancellation(ls: SemcoderServer) -> None:
     outer.add_done_callback(lambda f: loop.call_soon_threadsafe(task.cancel) if f.cancelled() else None)
 
 
+def _failing(ls: SemcoderServer, uri: str, node_id: str):
+    project = ls.project_for(uri)
+    if project is None:
+        raise SemcoderError(f"semcoder works on Python files of the workspace; {uri} is not one")
+    for run in project.batch.runs if project.batch else []:
+        if run.label == node_id and run.status != "ok":
+            return run
+    raise SemcoderError(f"{node_id} is not a failing test of the last run")
+
+
+async def _offer(ls: SemcoderServer, project, run, report) -> bool:
+    """Ask whether to apply a validated fix now; apply the one picked (the user's choice is the consent)."""
+    node_id = run.label
+    actions = fix_actions(ls, project, run, [])
+    if not actions or not ls.supports("window", "show_message"):
+        if not actions:
+            ls.show_message(f"semcoder: no validated fix for {node_id}: {report.message}", types.MessageType.Info)
+        return False
+    titles = [a.title.split(" — ", 1)[-1] for a in actions[:3]]
+    try:
+        choice = await ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Info,
+                message=f"semcoder found {len(actions)} fix(es) for {node_id} that the tests validate. Apply one?",
+                actions=[types.MessageActionItem(title=t) for t in titles],
+            )
+        )
+    except Exception:  # noqa: BLE001 - a client without this request: the quick fixes remain
+        return False
+    if choice is None or choice.title not in titles:
+        return False
+    action = actions[titles.index(choice.title)]
+    result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=action.edit, label=action.title))
+    return bool(result and result.applied)
+
+
 def register(server: SemcoderServer) -> None:
     @server.command("semcoder.traceCall")
     async def trace_call(ls: SemcoderServer, uri: str, *rest: str) -> dict:
@@ -63,6 +101,71 @@ def register(server: SemcoderServer) -> None:
         except RunCancelled:
             return {"status": "cancelled"}
         return run.summary() | {"runId": run.id}
+
+    @server.command("semcoder.explainFailure")
+    async def explain_failure(ls: SemcoderServer, uri: str, node_id: str) -> dict:
+        """Arguments ``uri, node id``: explain why that failing test fails, from its trace (and the
+        passing runs of the same code); the markdown opens as a document. Returns it too."""
+        from semcoder_core.explain import explain_failure as explain
+
+        project = ls.project_for(uri)
+        run = _failing(ls, uri, node_id)
+        assert project is not None
+        passing = [r.doc for r in (project.batch.runs if project.batch else []) if r.status == "ok"]
+        explanation = await ls.runs.in_thread(lambda: explain(run.doc, ls.text_of, project.root, passing))
+        path = explanation_path(project, node_id)
+        path.write_text(explanation.markdown, encoding="utf-8")
+        shown = False
+        if ls.supports("window", "show_document"):
+            try:
+                result = await ls.window_show_document_async(
+                    types.ShowDocumentParams(uri=path.as_uri(), take_focus=True)
+                )
+                shown = bool(result and result.success)
+            except Exception:  # noqa: BLE001 - the document is still returned
+                shown = False
+        return {"status": "ok", "markdown": explanation.markdown, "path": str(path), "shown": shown}
+
+    @server.command("semcoder.suggestFix")
+    async def suggest_fix(ls: SemcoderServer, uri: str, node_id: str) -> dict:
+        """Arguments ``uri, node id``: search fixes (the unsaved buffers are the code to fix); each
+        validated fix becomes a quick fix on the test's diagnostics, and the user is asked whether to
+        apply one now. Nothing is written unless the user picks a fix. Cancelling stops the search."""
+        from semcoder_core.repair import search
+
+        follow_cancellation(ls)
+        project = ls.project_for(uri)
+        run = _failing(ls, uri, node_id)
+        assert project is not None
+        overlay = ls.overlay(project)
+        cancel = threading.Event()
+        token = await ls.runs.progress_begin(f"Searching fixes for {node_id.rsplit('::', 1)[-1]}", cancel)
+        loop = asyncio.get_running_loop()
+
+        def progress(text: str) -> None:
+            if token is not None:
+                value = types.WorkDoneProgressReport(message=text)
+                loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
+
+        sandbox = project.settings.sandbox(project.root)
+        budget = project.settings.repair.time_budget_seconds
+        outcome = "cancelled"
+        try:
+            report = await ls.runs.in_thread(
+                lambda: search(
+                    sandbox, project.root, node_id, budget, overlay=overlay, cancel=cancel, progress=progress
+                ),
+                cancel,
+            )
+            outcome = report.message
+        except RunCancelled:
+            return {"status": "cancelled", "candidates": []}
+        finally:
+            ls.runs.progress_end(token, outcome)
+        project.fixes[node_id] = ("", report.candidates)
+        document = report.document(project.root)
+        document["applied"] = await _offer(ls, project, run, report)
+        return document
 
     @server.command("semcoder.selectRun")
     def select_run(ls: SemcoderServer, uri: str, *rest: str) -> dict:

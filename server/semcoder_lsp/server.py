@@ -195,9 +195,10 @@ class SemcoderServer(LanguageServer):
 
 def build() -> SemcoderServer:
     """The server with every feature registered."""
-    from . import code_lens, commands, configuration, diagnostics, documents, hover, inlay_hints
+    from . import code_actions, code_lens, commands, configuration, diagnostics, documents, hover, inlay_hints
 
     server = SemcoderServer()
-    for feature in (configuration, documents, inlay_hints, hover, diagnostics, code_lens, commands):
+    features = (configuration, documents, inlay_hints, hover, diagnostics, code_lens, code_actions, commands)
+    for feature in features:
         feature.register(server)
     return server

@@ -72,6 +72,8 @@ class Project:
     timer: asyncio.TimerHandle | None = None
     published: set[str] = field(default_factory=set)  # uris holding our diagnostics
     line_maps: dict[tuple[str, int, str], LineMap] = field(default_factory=dict)
+    # node id -> (the inputs it was searched on, its validated fixes): offered as quick fixes
+    fixes: dict[str, tuple[str, list]] = field(default_factory=dict)
 
     def runs_for(self, path: str) -> list[Run]:
         """Runs that executed ``path``: failing tests first, then passing, then the traced call."""

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 import pytest
 import pytest_asyncio
@@ -161,6 +161,16 @@ async def start(lsp_client: LanguageClient, root: Path, name: str, options: dict
     for method in (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH):
         if method not in lsp_client.protocol.fm.features:
             lsp_client.feature(method)(counter(method))
+
+    # lsprotocol 2025.0.0 reads every code action that has a "command" key as a Command, even when
+    # that key holds a Command object (a CodeAction with a command); clients check for a string.
+    converter = lsp_client.protocol._converter
+
+    def code_action_or_command(obj: Any, _: type) -> types.Command | types.CodeAction:
+        kind = types.Command if isinstance(obj.get("command"), str) else types.CodeAction
+        return converter.structure(obj, kind)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], code_action_or_command)
 
     params = types.InitializeParams(
         capabilities=client_capabilities(name),

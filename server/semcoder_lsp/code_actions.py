@@ -1,0 +1,125 @@
+"""Code actions on a failing test: `semcoder: Explain failing test` and `semcoder: Suggest fix`.
+
+The explanation opens as a markdown document (`window/showDocument` of a file in the temp folder,
+never in the workspace): VS Code shows it beside the code with its markdown preview one click
+away, Neovim and Emacs open it in a buffer; a message or a hover would cut it to a line or tie it
+to the cursor. A fix is searched only when asked (it runs the tests many times); once validated,
+each fix is offered as a quick fix whose edit is exactly that candidate, applied only if picked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+
+from lsprotocol import types
+
+from .server import SemcoderServer
+from .state import Project, Run
+
+EXPLAIN = "semcoder: Explain failing test"
+FIX = "semcoder: Suggest fix"
+
+
+def failing_runs(project: Project, path: str) -> list[Run]:
+    """Failing tests that executed ``path`` or live in it."""
+    out = []
+    for run in project.batch.runs if project.batch else []:
+        if run.status == "ok" or run.kind != "test":
+            continue
+        if run.covers(path) or str(project.root / run.label.partition("::")[0]) == path:
+            out.append(run)
+    return out
+
+
+def text_edit(base: str, new: str) -> types.TextEdit | None:
+    """One edit replacing the lines that differ between ``base`` and ``new`` (whole lines, column 0)."""
+    a, b = base.splitlines(keepends=True), new.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    changed = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not changed:
+        return None
+    first_a, first_b = changed[0][1], changed[0][3]
+    last_a, last_b = changed[-1][2], changed[-1][4]
+    return types.TextEdit(
+        range=types.Range(start=types.Position(first_a, 0), end=types.Position(last_a, 0)),
+        new_text="".join(b[first_b:last_b]),
+    )
+
+
+def fix_actions(server: SemcoderServer, project: Project, run: Run, diagnostics: list) -> list[types.CodeAction]:
+    found = project.fixes.get(run.label)
+    if not found:
+        return []
+    key, candidates = found
+    actions = []
+    for candidate in candidates:
+        if server.text_of(candidate.file) != candidate.base:
+            continue  # the buffer changed since: this edit would not apply cleanly
+        edit = text_edit(candidate.base, candidate.edit.source)
+        if edit is None:
+            continue
+        rel = Path(candidate.file).relative_to(project.root).as_posix()
+        title = f"{FIX} — {rel}:{candidate.edit.line} {candidate.edit.title} (tests pass)"
+        actions.append(
+            types.CodeAction(
+                title=title,
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=diagnostics or None,
+                is_preferred=not actions,
+                edit=types.WorkspaceEdit(changes={server.uri_of(candidate.file): [edit]}),
+            )
+        )
+    return actions
+
+
+def explanation_path(project: Project, node_id: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", node_id.rsplit("::", 1)[-1])[:60]
+    digest = hashlib.sha1(f"{project.root}:{node_id}".encode()).hexdigest()[:8]
+    folder = Path(tempfile.gettempdir()) / "semcoder-explanations"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{slug}-{digest}.md"
+
+
+def register(server: SemcoderServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_actions(ls: SemcoderServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        project = ls.project_for(uri)
+        path = ls.path_of(uri)
+        if project is None or path is None:
+            return []
+        ours = [d for d in params.context.diagnostics if d.source == "semcoder"]
+        named = {d.message.split(" ", 1)[0] for d in ours}
+        runs = failing_runs(project, path)
+        if ours:  # at a diagnostic: the tests it names
+            runs = [r for r in runs if r.label in named] or runs
+        actions: list[types.CodeAction] = []
+        for run in runs[:3]:
+            suffix = f" ({run.label.rsplit('::', 1)[-1]})" if len(runs) > 1 else ""
+            actions.append(
+                types.CodeAction(
+                    title=EXPLAIN + suffix,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=ours or None,
+                    command=types.Command(title=EXPLAIN, command="semcoder.explainFailure", arguments=[uri, run.label]),
+                )
+            )
+            fixes = fix_actions(ls, project, run, ours)
+            actions.extend(fixes)
+            if not fixes:
+                actions.append(
+                    types.CodeAction(
+                        title=FIX + suffix,
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=ours or None,
+                        command=types.Command(title=FIX, command="semcoder.suggestFix", arguments=[uri, run.label]),
+                    )
+                )
+        return actions
