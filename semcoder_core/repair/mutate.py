@@ -164,7 +164,7 @@ def _nodes_on(tree: ast.Module, line: int) -> list[ast.AST]:
         roots = []
     else:
         roots = [stmt]
-    out: list[ast.AST] = []
+    out: list[ast.AST] = [stmt] if isinstance(stmt, ast.AugAssign) and stmt.end_lineno == line else []
     for root in roots:
         for node in ast.walk(root):
             if isinstance(node, ast.expr) and node.lineno == line and node.end_lineno == line:
@@ -209,6 +209,10 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
             old = _BINOP_TEXT[type(node.op)]
             for new in _BINOP_SWAPS[type(node.op)]:
                 yield "arithmetic", text.between(node.left, node.right, old, new)
+        elif isinstance(node, ast.AugAssign) and type(node.op) in _BINOP_SWAPS:
+            old = _BINOP_TEXT[type(node.op)] + "="
+            for new in _BINOP_SWAPS[type(node.op)]:
+                yield "arithmetic", text.between(node.target, node.value, old, new + "=")
         elif isinstance(node, ast.BoolOp) and len(node.values) == 2:
             old, new = ("and", "or") if isinstance(node.op, ast.And) else ("or", "and")
             yield "boolean", text.between(node.values[0], node.values[1], old, new)
