@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from .project import Target
@@ -62,6 +63,37 @@ def test_document(test: dict, run: dict, tests_run: int) -> dict:
         "tests_run": tests_run,
         "isolation": run.get("isolation"),
     }
+
+
+def with_neighbours(
+    sandbox: Sandbox,
+    project: Path,
+    node: str,
+    overlay: dict[str, str] | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[dict | None, list[dict]]:
+    """The traced failing test, and the traced passing tests that reach the same files (found by
+    static planning): what explanations and fault localisation compare. Two pytest runs."""
+    from .planning import Planner
+
+    overlay = overlay or {}
+    first = sandbox.run_tests([node], trace=True, overlay=overlay, cancel=cancel)
+    tests = first.get("tests") or []
+    if not tests:
+        return None, []
+    doc = test_document(tests[0], first, 1)
+    files = sorted(f for f in (doc.get("lines") or {}) if Path(f).is_relative_to(project))
+    planner = Planner(project)
+    related: list[str] = []
+    for file in files:
+        for other in planner.tests_for(Path(file), lambda p: overlay.get(str(p))):
+            if other != tests[0]["nodeid"] and other not in related:
+                related.append(other)
+    passing: list[dict] = []
+    if related:
+        run = sandbox.run_tests(related[:200], trace=True, overlay=overlay, cancel=cancel)
+        passing = [test_document(t, run, 1) for t in run.get("tests") or [] if t["outcome"] == "passed"]
+    return doc, passing
 
 
 # Not pytest tests, whatever their names (a test module may import them).

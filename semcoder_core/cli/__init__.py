@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(debug)
     debug.set_defaults(handler=commands.debug)
 
+    explain = sub.add_parser("explain", help="explain why a test fails, from what really ran")
+    explain.add_argument("target", help="the failing test's node id, e.g. tests/test_x.py::test_y")
+    _add_run_options(explain)
+    explain.set_defaults(handler=commands.explain)
+
     fix = sub.add_parser("fix", help="search for fixes of a failing test; print those the tests validate")
     fix.add_argument("target", help="the failing test's node id, e.g. tests/test_x.py::test_y")
     fix.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS", help="search time (default 60)")

@@ -96,3 +96,32 @@ def fix(args, settings: Settings) -> int:
     else:
         output.print_fix(document, target.node)
     return 1 if report.status == "error" else 0
+
+
+def explain(args, settings: Settings) -> int:
+    """Why a test fails, from its trace and the passing runs of the same code."""
+    from ..explain import explain_failure
+    from ..testruns import with_neighbours
+
+    target = parse_target(args.target)
+    if not target.is_node_id:
+        raise SemcoderError("explain takes the node id of a failing test, e.g. tests/test_x.py::test_y")
+    sandbox = settings.sandbox(target.project)
+    with output.progress(enabled=not args.json) as bar:
+        bar.step(f"Tracing {target.node} and the tests that reach the same code")
+        failing, passing = with_neighbours(sandbox, target.project, target.node)
+    if failing is None:
+        raise SemcoderError(f"pytest found no test {target.node}")
+    if failing["status"] == "ok":
+        document = {"status": "passed", "markdown": f"`{target.node}` passes.", "failure": None}
+    else:
+        source_of = output.read_text
+        explanation = explain_failure(failing, source_of, target.project, passing)
+        document = {"status": "ok", "markdown": explanation.markdown, "failure": explanation.failure}
+        if explanation.line:
+            document["line"] = {"file": explanation.line[0], "line": explanation.line[1]}
+    if args.json:
+        print(json.dumps(document))
+    else:
+        output.print_markdown(document["markdown"])
+    return 0

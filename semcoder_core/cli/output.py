@@ -72,7 +72,7 @@ def _rel(path: str, project: Path) -> str:
         return path
 
 
-def _read_text(path: str) -> str:
+def read_text(path: str) -> str:
     return "\n".join(_read(path))
 
 
@@ -191,7 +191,7 @@ def account(result: dict, project: Path) -> str:
         text += f" Stopped at {_rel(exc['file'], project)}:{exc['line']} when time ran out."
     elif exc and exc.get("file") and status != "ok":
         text += f" {exc['type']} at {_rel(exc['file'], project)}:{exc['line']}."
-    origin = wrong_value_origin(result, _read_text)
+    origin = wrong_value_origin(result, read_text)
     if origin is not None and origin.kind == "returned":
         where = f"{_rel(origin.file, project)}:{origin.line}"
         text += f" The value {origin.value} was returned by {origin.function}() ({where})."
@@ -237,3 +237,8 @@ def print_fix(document: dict, node: str) -> None:
         where = ", ".join(f"{Path(s['file']).name}:{s['line']}" for s in document["suspects"][:5])
         console.print(Text(f"  most suspicious lines: {where}", style="dim"))
     console.print(Text("  Nothing was written: apply a fix yourself (e.g. with `git apply`).", style="dim"))
+
+
+def print_markdown(text: str) -> None:
+    """As written: the markdown reads as plain text, and no line is cut to the terminal's width."""
+    console.print(Text(text))

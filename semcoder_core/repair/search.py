@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import wrong_value_origin
-from ..planning import Planner
 from ..sandbox import RunCancelled, Sandbox
-from ..testruns import test_document
+from ..testruns import with_neighbours
 from .localize import Suspect, localize
 from .mutate import Edit, mutants
 
@@ -244,26 +243,11 @@ def _text(path: str, overlay: dict[str, str]) -> str:
 def _localize(
     sandbox: Sandbox, project: Path, target: str, overlay: dict[str, str], cancel: threading.Event | None
 ) -> tuple[list[Suspect], tuple[str, int] | None]:
-    """Trace the failing test first (its trace says which files matter), then the tests reaching them."""
-    first = sandbox.run_tests([target], trace=True, overlay=overlay, cancel=cancel)
-    tests = first.get("tests") or []
-    if not tests:
+    """Rank the lines the failing test ran against the passing tests reaching the same files (other
+    failing tests may fail for other reasons, so they are left out)."""
+    failing, passing = with_neighbours(sandbox, project, target, overlay, cancel)
+    if failing is None:
         return [], None
-    failing_doc = test_document(tests[0], first, 1)
-    files = {f for f in (failing_doc.get("lines") or {}) if Path(f).is_relative_to(project)}
-    planner = Planner(project)
-    related: list[str] = []
-    for file in sorted(files):
-        for node in planner.tests_for(Path(file), lambda p: overlay.get(str(p))):
-            if node != target and node not in related:
-                related.append(node)
-    passing: list[dict] = []
-    if related:
-        run = sandbox.run_tests(related[:200], trace=True, overlay=overlay, cancel=cancel)
-        for test in run.get("tests") or []:
-            if test["outcome"] == "passed":  # other failing tests may fail for other reasons
-                passing.append(test_document(test, run, 1))
-    origin = wrong_value_origin(failing_doc, lambda p: _text(p, overlay))
+    origin = wrong_value_origin(failing, lambda p: _text(p, overlay))
     where = (origin.file, origin.line) if origin else None
-    # Other failing tests may fail for other reasons: rank by the target's run against the passing ones.
-    return localize([failing_doc], passing, where), where
+    return localize([failing], passing, where), where
