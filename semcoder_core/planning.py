@@ -108,6 +108,13 @@ class Planner:
         self.project = project.resolve()
         self._cache: dict[Path, tuple[tuple[int, int], FileFacts]] = {}
         self._buffers: dict[Path, tuple[int, FileFacts]] = {}
+        # pytest collects only under `testpaths` when set: tests elsewhere (held-back ones) are not ours
+        self.testpaths = [self.project / t for t in _testpaths(self.project)]
+
+    def is_test(self, path: Path) -> bool:
+        if not is_test_file(path.name) or path.name == "conftest.py":
+            return False
+        return not self.testpaths or any(path == t or path.is_relative_to(t) for t in self.testpaths)
 
     def facts(self, path: Path, read: Callable[[Path], str | None]) -> FileFacts:
         text = read(path)
@@ -145,7 +152,7 @@ class Planner:
         files = python_files(self.project)
         if file not in files and file.is_relative_to(self.project):
             files.append(file)
-        if is_test_file(file.name) and file.name != "conftest.py":
+        if self.is_test(file):
             return self._node_ids([file], read, limit)
         wanted = module_names(self.project, file)
         importers: dict[Path, frozenset[str]] = {p: self.facts(p, read).imports for p in files}
@@ -161,10 +168,27 @@ class Planner:
                 depth[path] = level
                 if not is_test_file(path.name):
                     reached |= module_names(self.project, path)
-        test_files = sorted(
-            (p for p in depth if is_test_file(p.name) and p.name != "conftest.py"), key=lambda p: (depth[p], p)
-        )
+        test_files = sorted((p for p in depth if self.is_test(p)), key=lambda p: (depth[p], p))
         return self._node_ids(test_files, read, limit)
+
+    def neighbours(self, node_id: str, read: Callable[[Path], str | None] = lambda p: None) -> list[str]:
+        """Tests that reach the project modules the test file of ``node_id`` imports (itself excluded)."""
+        test_file = (self.project / node_id.partition("::")[0]).resolve()
+        imports = self.facts(test_file, read).imports
+        by_name: dict[str, Path] = {}
+        for path in python_files(self.project):
+            if not is_test_file(path.name):
+                for name in module_names(self.project, path):
+                    by_name[name] = path
+        out: list[str] = []
+        for name in sorted(imports):
+            module = by_name.get(name)
+            if module is None:
+                continue
+            for node in self.tests_for(module, read):
+                if node != node_id and node not in out:
+                    out.append(node)
+        return out
 
     def _node_ids(self, files: Iterable[Path], read: Callable[[Path], str | None], limit: int) -> list[str]:
         out: list[str] = []
@@ -172,3 +196,29 @@ class Planner:
             rel = path.relative_to(self.project).as_posix()
             out.extend(f"{rel}::{name}" for name in self.facts(path, read).tests)
         return out[:limit]
+
+
+def _testpaths(project: Path) -> list[str]:
+    """``testpaths`` from pyproject.toml or pytest.ini, if set."""
+    import configparser
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - 3.9/3.10
+        import tomli as tomllib
+    try:
+        doc = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+        paths = doc.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("testpaths")
+        if paths:
+            return [paths] if isinstance(paths, str) else list(paths)
+    except (OSError, ValueError):
+        pass
+    ini = configparser.ConfigParser()
+    try:
+        ini.read(project / "pytest.ini", encoding="utf-8")
+    except (OSError, configparser.Error):
+        return []
+    if ini.has_option("pytest", "testpaths"):
+        return ini.get("pytest", "testpaths").split()
+    return []

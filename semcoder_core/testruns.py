@@ -72,27 +72,19 @@ def with_neighbours(
     overlay: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
 ) -> tuple[dict | None, list[dict]]:
-    """The traced failing test, and the traced passing tests that reach the same files (found by
-    static planning): what explanations and fault localisation compare. Two pytest runs."""
+    """The traced failing test, and the traced passing tests that reach the modules its test file
+    imports (found statically): what explanations and fault localisation compare. One pytest run."""
     from .planning import Planner
 
     overlay = overlay or {}
-    first = sandbox.run_tests([node], trace=True, overlay=overlay, cancel=cancel)
-    tests = first.get("tests") or []
-    if not tests:
+    related = Planner(project).neighbours(node, lambda p: overlay.get(str(p)))[:200]
+    run = sandbox.run_tests([node, *related], trace=True, overlay=overlay, cancel=cancel)
+    tests = run.get("tests") or []
+    mine = [t for t in tests if t["nodeid"] == node or t["nodeid"].startswith(node + "[")]
+    if not mine:
         return None, []
-    doc = test_document(tests[0], first, 1)
-    files = sorted(f for f in (doc.get("lines") or {}) if Path(f).is_relative_to(project))
-    planner = Planner(project)
-    related: list[str] = []
-    for file in files:
-        for other in planner.tests_for(Path(file), lambda p: overlay.get(str(p))):
-            if other != tests[0]["nodeid"] and other not in related:
-                related.append(other)
-    passing: list[dict] = []
-    if related:
-        run = sandbox.run_tests(related[:200], trace=True, overlay=overlay, cancel=cancel)
-        passing = [test_document(t, run, 1) for t in run.get("tests") or [] if t["outcome"] == "passed"]
+    doc = test_document(mine[0], run, 1)
+    passing = [test_document(t, run, 1) for t in tests if t["outcome"] == "passed" and t not in mine]
     return doc, passing
 
 

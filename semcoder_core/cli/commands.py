@@ -112,11 +112,9 @@ def explain(args, settings: Settings) -> int:
         failing, passing = with_neighbours(sandbox, target.project, target.node)
     if failing is None:
         raise SemcoderError(f"pytest found no test {target.node}")
-    if failing["status"] == "ok":
-        document = {"status": "passed", "markdown": f"`{target.node}` passes.", "failure": None}
-    else:
-        source_of = output.read_text
-        explanation = explain_failure(failing, source_of, target.project, passing)
+    document: dict = {"status": "passed", "markdown": f"`{target.node}` passes.", "failure": None}
+    if failing["status"] != "ok":
+        explanation = explain_failure(failing, output.read_text, target.project, passing)
         document = {"status": "ok", "markdown": explanation.markdown, "failure": explanation.failure}
         if explanation.line:
             document["line"] = {"file": explanation.line[0], "line": explanation.line[1]}
