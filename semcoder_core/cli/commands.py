@@ -79,13 +79,18 @@ def _finish(args, report: dict, project: Path, settings: Settings) -> int:
     return 0 if report["status"] == "ok" else 1
 
 
+def _test_target(text: str, verb: str):
+    target = parse_target(text)
+    if not target.is_node_id:
+        raise SemcoderError(f"{verb} takes the node id of a failing test, e.g. tests/test_x.py::test_y")
+    return target
+
+
 def fix(args, settings: Settings) -> int:
     """Search for fixes; print them (validated first). Never writes the project's files."""
     from ..repair import search
 
-    target = parse_target(args.target)
-    if not target.is_node_id:
-        raise SemcoderError("fix takes the node id of a failing test, e.g. tests/test_x.py::test_y")
+    target = _test_target(args.target, "fix")
     sandbox = settings.sandbox(target.project)
     with output.progress(enabled=not args.json) as bar:
         budget, workers = args.time_budget, args.workers
@@ -103,9 +108,7 @@ def explain(args, settings: Settings) -> int:
     from ..explain import explain_failure
     from ..testruns import with_neighbours
 
-    target = parse_target(args.target)
-    if not target.is_node_id:
-        raise SemcoderError("explain takes the node id of a failing test, e.g. tests/test_x.py::test_y")
+    target = _test_target(args.target, "explain")
     sandbox = settings.sandbox(target.project)
     with output.progress(enabled=not args.json) as bar:
         bar.step(f"Tracing {target.node} and the tests that reach the same code")

@@ -91,35 +91,28 @@ def register(server: SemcoderServer) -> None:
     )
     def code_actions(ls: SemcoderServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
-        project = ls.project_for(uri)
-        path = ls.path_of(uri)
-        if project is None or path is None:
+        found = ls.locate(uri)
+        if found is None:
             return []
+        project, path = found
         ours = [d for d in params.context.diagnostics if d.source == "semcoder"]
         named = {d.message.split(" ", 1)[0] for d in ours}
         runs = failing_runs(project, path)
         if ours:  # at a diagnostic: the tests it names
             runs = [r for r in runs if r.label in named] or runs
         actions: list[types.CodeAction] = []
+
+        def action(title: str, command: str, run: Run, suffix: str) -> types.CodeAction:
+            return types.CodeAction(
+                title=title + suffix,
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=ours or None,
+                command=types.Command(title=title, command=command, arguments=[uri, run.label]),
+            )
+
         for run in runs[:3]:
             suffix = f" ({run.label.rsplit('::', 1)[-1]})" if len(runs) > 1 else ""
-            actions.append(
-                types.CodeAction(
-                    title=EXPLAIN + suffix,
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=ours or None,
-                    command=types.Command(title=EXPLAIN, command="semcoder.explainFailure", arguments=[uri, run.label]),
-                )
-            )
+            actions.append(action(EXPLAIN, "semcoder.explainFailure", run, suffix))
             fixes = fix_actions(ls, project, run, ours)
-            actions.extend(fixes)
-            if not fixes:
-                actions.append(
-                    types.CodeAction(
-                        title=FIX + suffix,
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=ours or None,
-                        command=types.Command(title=FIX, command="semcoder.suggestFix", arguments=[uri, run.label]),
-                    )
-                )
+            actions.extend(fixes or [action(FIX, "semcoder.suggestFix", run, suffix)])
         return actions

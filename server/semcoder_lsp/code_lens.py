@@ -40,10 +40,10 @@ def register(server: SemcoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(ls: SemcoderServer, params: types.CodeLensParams) -> list[types.CodeLens]:
         uri = params.text_document.uri
-        project = ls.project_for(uri)
-        path = ls.path_of(uri)
-        if project is None or path is None:
+        found = ls.locate(uri)
+        if found is None:
             return []
+        project, path = found
         doc = ls.workspace.get_text_document(uri)
         source = doc.source
         runs = project.runs_for(path)

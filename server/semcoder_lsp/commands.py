@@ -15,10 +15,10 @@ from .server import SemcoderServer
 
 
 def _runs(ls: SemcoderServer, uri: str) -> dict:
-    project = ls.project_for(uri)
-    path = ls.path_of(uri)
-    if project is None or path is None:
+    found = ls.locate(uri)
+    if found is None:
         return {"runs": [], "selected": None}
+    project, path = found
     selected = project.run_for(path)
     return {
         "runs": [r.summary() for r in project.runs_for(path)],
@@ -87,10 +87,10 @@ def register(server: SemcoderServer) -> None:
         kills the run. Without an expression (a client that cannot prompt), says what to give."""
         expression = rest[0] if rest else ""
         function = rest[1] if len(rest) > 1 else ""
-        project = ls.project_for(uri)
-        path = ls.path_of(uri)
-        if project is None or path is None:
+        found = ls.locate(uri)
+        if found is None:
             raise SemcoderError(f"semcoder traces Python files of the workspace; {uri} is not one")
+        project, path = found
         if not expression.strip():
             example = f"{function}(...)" if function else "median([3, 1, 2])"
             ls.show_message(f"semcoder.traceCall needs a call expression, e.g. {example}", types.MessageType.Info)
@@ -172,9 +172,9 @@ def register(server: SemcoderServer) -> None:
         """Arguments ``uri[, run id]``: with a run id, show that run's states in the file; returns the
         file's runs (failing first) and the selected one, for a client to offer a choice."""
         run_id = rest[0] if rest else ""
-        project = ls.project_for(uri)
-        path = ls.path_of(uri)
-        if project is not None and path is not None and run_id:
+        found = ls.locate(uri)
+        if found is not None and run_id:
+            project, path = found
             if not any(r.id == run_id for r in project.runs_for(path)):
                 raise SemcoderError(f"no run {run_id!r} covers {path}")
             project.selected[path] = run_id

@@ -132,6 +132,12 @@ class SemcoderServer(LanguageServer):
         self._project_of[uri] = project
         return project
 
+    def locate(self, uri: str) -> tuple[Project, str] | None:
+        """The project and the path of a Python file of the workspace, or None."""
+        project = self.project_for(uri)
+        path = self.path_of(uri)
+        return (project, path) if project is not None and path is not None else None
+
     def forget_locations(self) -> None:
         """Workspace folders changed: which files belong to which project is worked out again."""
         self._project_of.clear()

@@ -38,10 +38,10 @@ class View:
 
 
 def view_of(server: SemcoderServer, uri: str) -> View | None:
-    project = server.project_for(uri)
-    path = server.path_of(uri)
-    if project is None or path is None:
+    found = server.locate(uri)
+    if found is None:
         return None
+    project, path = found
     run = project.run_for(path)
     if run is None:
         return None
