@@ -57,6 +57,8 @@ _BINOP_TEXT = {
     ast.Pow: "**",
 }
 _DEFAULTS = ["0", "None", "[]", "0.0", "''", "{}", "False"]
+# the guard's default for a function annotated to return this (`-> float` returns 0.0, not 0)
+_DEFAULT_OF = {"float": "0.0", "int": "0", "list": "[]", "str": "''", "dict": "{}", "bool": "False", "Optional": "None"}
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,8 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
         if isinstance(node, ast.Constant) and type(node.value) is int:
             for delta in (1, -1):
                 yield "off-by-one", text.replace(node, str(node.value + delta))
+        elif isinstance(node, ast.Constant) and type(node.value) is bool:
+            yield "constant", text.replace(node, str(not node.value))
     for node in nodes:
         targets: list[ast.AST] = []
         if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
@@ -270,6 +274,25 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
         yield "delete", _delete(text, stmt)
     if isinstance(stmt, (ast.For, ast.While)):
         yield from _updates(stmt, text)
+    if stmt is not None and func is not None and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for counter in _int_counters(func):  # a missing `n += 1` just before this line
+            yield "update", _insert(text, stmt.lineno, [f"{counter} += 1"])
+
+
+def _int_counters(func: ast.AST) -> list[str]:
+    """Names the function sets to an int literal (``count = 0``): counters a line may have forgotten."""
+    names = []
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and type(node.value.value) is int
+            and node.targets[0].id not in names
+        ):
+            names.append(node.targets[0].id)
+    return names
 
 
 def _indent_of(text: _Text, line: int) -> str:
@@ -304,8 +327,11 @@ def _guards(func: ast.FunctionDef | ast.AsyncFunctionDef, text: _Text, names: li
             return
         first = body[1]
     params = [a.arg for a in [*func.args.posonlyargs, *func.args.args] if a.arg not in ("self", "cls")]
+    returns = ast.unparse(func.returns) if func.returns is not None else ""
+    preferred = next((d for kind, d in _DEFAULT_OF.items() if returns.startswith(kind)), None)
+    defaults = [preferred] + [d for d in _DEFAULTS if d != preferred] if preferred else _DEFAULTS
     for param in params:
-        for default in _DEFAULTS:
+        for default in defaults:
             yield "guard", _insert(text, first.lineno, [f"if not {param}:", f"    return {default}"])
 
 

@@ -56,7 +56,17 @@ class Candidate:
 
     @property
     def size(self) -> int:
-        return len(self.edit.before.strip()) + len(self.edit.after.strip())
+        """Characters changed: the differing middle of the old and new text (not the line's length)."""
+        if self.edit.operator == "guard":
+            return 0  # one template: its defaults come in the order the function's annotation suggests
+        before, after = self.edit.before.strip(), self.edit.after.strip()
+        head = 0
+        while head < min(len(before), len(after)) and before[head] == after[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
+            tail += 1
+        return len(before) - head - tail + len(after) - head - tail
 
     def document(self, project: Path) -> dict:
         return {
@@ -188,12 +198,15 @@ def search(
                         report.flaky_candidates += 1  # passed only sometimes: not a fix
                     else:
                         report.rejected.append(candidate)  # made the test pass, broke another
+            survivors.sort(key=lambda c: (_TIER.get(c.edit.operator, 2), c.size, -c.suspect.score))
             for candidate in survivors[:max_fixes]:
                 candidate.validated = True
                 fixes.append(candidate)
     finally:
         pool.shutdown(wait=True)
-    fixes.sort(key=lambda c: (c.size, -c.suspect.score, c.edit.line))
+    # A one-token change of an operator or bound before a swap or a new statement (a swap at the call
+    # site often makes the caller compensate for the callee's bug); then the smallest change.
+    fixes.sort(key=lambda c: (_TIER.get(c.edit.operator, 2), c.size, -c.suspect.score, c.edit.line))
     report.candidates = fixes
     report.duration_s = time.monotonic() - started
     if fixes:
