@@ -300,9 +300,10 @@ def _indent_of(text: _Text, line: int) -> str:
     return raw[: len(raw) - len(raw.lstrip())]
 
 
-def _insert(text: _Text, before_line: int, block: list[str]) -> tuple[str, str, str]:
+def _insert(text: _Text, before_line: int, block: list[str], indent_from: int | None = None) -> tuple[str, str, str]:
+    """``block`` inserted before ``before_line``, indented like ``indent_from`` (default: that line)."""
     lines = list(text.lines)
-    indent = _indent_of(text, before_line)
+    indent = _indent_of(text, indent_from or before_line)
     new = [indent + b + "\n" for b in block]
     lines[before_line - 1 : before_line - 1] = new
     return "".join(lines), "", "".join(new).rstrip("\n")
@@ -345,17 +346,9 @@ def _updates(loop: ast.For | ast.While, text: _Text):
             n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id != item
         ]
         for acc in dict.fromkeys(stored):
-            yield "update", _insert_after(text, after, loop.body[0].lineno, [f"{acc} += {item}"])
+            yield "update", _insert(text, after, indent_from=loop.body[0].lineno, block=[f"{acc} += {item}"])
     elif isinstance(loop, ast.While):
         counters = [n.id for n in ast.walk(loop.test) if isinstance(n, ast.Name)]
         for counter in dict.fromkeys(counters):
             for step in ("+= 1", "-= 1"):
-                yield "update", _insert_after(text, after, loop.body[0].lineno, [f"{counter} {step}"])
-
-
-def _insert_after(text: _Text, line: int, indent_from: int, block: list[str]) -> tuple[str, str, str]:
-    lines = list(text.lines)
-    indent = _indent_of(text, indent_from)
-    new = [indent + b + "\n" for b in block]
-    lines[line - 1 : line - 1] = new
-    return "".join(lines), "", "".join(new).rstrip("\n")
+                yield "update", _insert(text, after, indent_from=loop.body[0].lineno, block=[f"{counter} {step}"])
