@@ -55,6 +55,33 @@ class RepairSettings(BaseModel):
     time_budget_seconds: float = Field(60.0, gt=0, description="How long one fix search may take.")
 
 
+class ModelSettings(BaseModel):
+    """Which model answers, and how it decodes (design.md: ``model.*``)."""
+
+    backend: Literal["none", "llama-cpp", "transformers", "vllm", "openai"] = Field(
+        "none", description="none: no model; the tracer alone answers."
+    )
+    path: Optional[str] = Field(None, description="GGUF file (llama-cpp) or model folder (transformers, vllm).")
+    url: Optional[str] = Field(None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000.")
+    name: Optional[str] = Field(None, description="Model name sent to the server (openai backend).")
+    api_key_env: Optional[str] = Field(None, description="Environment variable holding the server's API key.")
+    max_tokens: int = Field(2048, ge=1, description="New tokens per completion.")
+    temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature (SemCoder's evaluation uses 0.2).")
+    top_p: float = Field(0.95, gt=0, le=1)
+    seed: Optional[int] = Field(0, description="Sampling seed, where the backend takes one (None: random).")
+    samples: int = Field(5, ge=1, le=50, description="Completions asked for when proposing fixes.")
+    timeout_seconds: float = Field(120.0, gt=0, description="Longest wait for one completion (openai backend).")
+    retries: int = Field(2, ge=0, le=10, description="Retries of a failed request (openai backend).")
+    context_length: int = Field(4096, ge=256, description="Context window (llama-cpp).")
+    threads: Optional[int] = Field(None, ge=1, description="CPU threads (llama-cpp); default: cores.")
+    gpu_layers: int = Field(0, description="Layers offloaded to the GPU (llama-cpp); -1 for all.")
+    device: Optional[str] = Field(None, description="torch device for transformers, e.g. cpu or cuda.")
+
+    @property
+    def configured(self) -> bool:
+        return self.backend != "none"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEMCODER_", env_nested_delimiter="__", extra="ignore")
 
@@ -63,6 +90,7 @@ class Settings(BaseSettings):
     trace: TraceSettings = TraceSettings()
     annotations: AnnotationSettings = AnnotationSettings()
     repair: RepairSettings = RepairSettings()
+    model: ModelSettings = ModelSettings()
 
     def sandbox(self, project: Path):
         """The sandbox these settings describe, for ``project``."""

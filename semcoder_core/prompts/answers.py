@@ -1,0 +1,62 @@
+"""Reading answers out of completions, the way SemCoder's released evaluation does it."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from .formats import restore_quotes
+
+
+def answer_block(text: str) -> Optional[str]:
+    """The text after the last ``[ANSWER]`` (or ``ANSWER]``) up to the last ``[/ANS``; None without one."""
+    start = text.rfind("[ANSWER]")
+    if start >= 0:
+        start += len("[ANSWER]")
+    else:
+        start = text.rfind("ANSWER]")
+        if start < 0:
+            return None
+        start += len("ANSWER]")
+    body = text[start:]
+    end = body.rfind("[/ANS")
+    return body[:end] if end >= 0 else body
+
+
+def extract_answer(text: str, mode: str, restore: bool = True) -> Optional[str]:
+    """The predicted output (``mode="output"``: right of ``==``) or the input call (``mode="input"``:
+    left of ``==`` without ``assert``), quotes turned back to ``'`` unless ``restore`` is False.
+    None when the completion has no answer block."""
+    block = answer_block(text)
+    if block is None:
+        return None
+    block = block.strip()
+    if mode == "output":
+        answer = block.split("==", 1)[1] if "==" in block else block
+    elif mode == "input":
+        answer = block.split("==", 1)[0]
+        answer = re.sub(r"^\s*assert\b", "", answer)
+    else:
+        raise ValueError(f"mode must be 'output' or 'input', not {mode!r}")
+    answer = answer.strip()
+    return restore_quotes(answer) if restore else answer
+
+
+_FENCE = re.compile(r"```(?:python|py|Python)?[ \t]*\n(.*?)(?:```|\Z)", re.S)
+
+
+def extract_code(text: str) -> Optional[str]:
+    """The first fenced ```` ```python ```` block of a completion (NL→code and refine answers)."""
+    match = re.search(r"```python[ \t]*\n(.*?)(?:```|\Z)", text, re.S) or _FENCE.search(text)
+    return match.group(1).rstrip("\n") if match else None
+
+
+def extract_refined(text: str) -> Optional[str]:
+    """The fix of a debug-and-refine completion: the first ``python`` block after ``[Refined]`` when
+    there is one, else the first ``python`` block (what the released evaluation takes)."""
+    marker = text.find("[Refined]")
+    if marker >= 0:
+        code = extract_code(text[marker:])
+        if code is not None:
+            return code
+    return extract_code(text)
