@@ -32,9 +32,7 @@ class MissingExtra(ModelError):
     """A backend's optional dependency is not installed; the message says what to install."""
 
     def __init__(self, backend: str, extra: str, module: str) -> None:
-        super().__init__(
-            f"the {backend} backend needs the '{module}' package: pip install 'semcoder[{extra}]'"
-        )
+        super().__init__(f"the {backend} backend needs the '{module}' package: pip install 'semcoder[{extra}]'")
         self.extra = extra
 
 
@@ -125,7 +123,9 @@ class Backend:
 
     def _pieces(self, prompt: str, decoding: Decoding, should_stop) -> Iterator[tuple[str, Optional[str]]]:
         """Yield ``(text, finish_reason)`` pieces, one per token where the engine allows (the count
-        is reported as ``Completion.tokens``); ``finish_reason`` is None until the last piece.
+        is reported as ``Completion.tokens``) with ``finish_reason`` None: a token that decodes to no
+        text yet (half a UTF-8 character) is ``("", None)``. The last piece, ``(rest, reason)``,
+        carries the finish reason and any text held back at the end; it is not counted as a token.
 
         Call ``should_stop()`` between tokens and stop producing when it returns True."""
         raise NotImplementedError
@@ -133,8 +133,7 @@ class Backend:
     # -- the protocol ---------------------------------------------------------------------------
 
     def stream(self, prompt: str, decoding: Decoding, cancel: threading.Event | None = None) -> Iterator[str]:
-        for piece in self._stream(prompt, decoding, cancel, {}):
-            yield piece
+        yield from self._stream(prompt, decoding, cancel, {})
 
     def generate(self, prompt: str, decoding: Decoding, cancel: threading.Event | None = None) -> Completion:
         info: dict = {}
@@ -182,11 +181,12 @@ class Backend:
             return scanner.stopped or self._epoch != epoch or (cancel is not None and cancel.is_set())
 
         pieces = self._pieces(prompt, decoding, should_stop)
-        count = 0
+        count = info["tokens"] = 0
         try:
             for text, reason in pieces:
-                count += 1
-                info["tokens"] = count
+                if reason is None:  # the last piece, with the reason, is not a token of its own
+                    count += 1
+                    info["tokens"] = count
                 if self._epoch != epoch or (cancel is not None and cancel.is_set()):
                     raise GenerationCancelled("".join(emitted))
                 out = scanner.feed(text)
