@@ -222,26 +222,19 @@ class TransformersBackend(Backend):
         if decoding.stop:
             # rows stop at their stop string inside generate; the cut itself happens below
             kwargs.update(stop_strings=list(decoding.stop), tokenizer=self.tokenizer)
-        pad_side = self.tokenizer.padding_side
-        pad_token = self.tokenizer.pad_token_id
-        try:
-            self.tokenizer.padding_side = "left"
-            if pad_token is None:
-                self.tokenizer.pad_token_id = self.pad_id
-            inputs = self.tokenizer(list(prompts), return_tensors="pt", padding=True).to(self.device)
-        finally:
-            self.tokenizer.padding_side = pad_side
-            if pad_token is None:
-                self.tokenizer.pad_token_id = pad_token
+        # left padding by hand: the tokenizer may have no pad token, and is shared with other threads
+        rows = [self.tokenizer(p)["input_ids"] for p in prompts]
+        width = max(len(r) for r in rows)
+        input_ids = torch.tensor([[self.pad_id] * (width - len(r)) + r for r in rows], device=self.device)
+        attention_mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows], device=self.device)
         with self._model_lock, torch.inference_mode():
             self._seed(decoding)
             try:
-                output = self.model.generate(**inputs, **kwargs)
+                output = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"the model failed while generating: {exc}") from exc
         if halt():
             raise GenerationCancelled()
-        width = inputs["input_ids"].shape[1]
         completions = []
         for row, ids in enumerate(output[:, width:].tolist()):
             new: list[int] = []
@@ -249,8 +242,7 @@ class TransformersBackend(Backend):
                 if token in self.eos_ids or token == self.pad_id:
                     break
                 new.append(token)
-            mask = inputs["attention_mask"][row].tolist()
-            context = [t for t, m in zip(inputs["input_ids"][row].tolist(), mask) if m][-_CONTEXT_TOKENS:]
+            context = rows[row][-_CONTEXT_TOKENS:]
             detok = _Detokenizer(self.tokenizer, context)
             text = "".join(detok.add(t) for t in new) + detok.flush()
             scanner = StopScanner(decoding.stop)
