@@ -76,6 +76,11 @@ class ModelSettings(BaseModel):
     threads: Optional[int] = Field(None, ge=1, description="CPU threads (llama-cpp); default: cores.")
     gpu_layers: int = Field(0, description="Layers offloaded to the GPU (llama-cpp); -1 for all.")
     device: Optional[str] = Field(None, description="torch device for transformers, e.g. cpu or cuda.")
+    extra_body: dict[str, Any] = Field(
+        default_factory=dict,
+        description='Fields added to each request (openai backend), e.g. {"repeat_penalty": 1.0}: llama.cpp\'s '
+        "server otherwise penalises repeats even when greedy.",
+    )
 
     @property
     def configured(self) -> bool:
@@ -92,16 +97,20 @@ class Settings(BaseSettings):
     repair: RepairSettings = RepairSettings()
     model: ModelSettings = ModelSettings()
 
-    def sandbox(self, project: Path):
-        """The sandbox these settings describe, for ``project``."""
+    def sandbox(self, project: Path, max_states: int | None = None):
+        """The sandbox these settings describe, for ``project``; ``max_states`` raises the states kept per
+        line (checking a prediction needs every value a line took, not the first few)."""
         from .sandbox import Sandbox
 
+        caps = self.trace.caps()
+        if max_states is not None:
+            caps["max_states"] = max(caps["max_states"], max_states)
         return Sandbox(
             project,
             python=self.python,
             limits=self.run.limits(),
             isolation_mode=self.run.isolation,
-            caps=self.trace.caps(),
+            caps=caps,
         )
 
     @classmethod

@@ -33,9 +33,18 @@ def wrong_value_origin(result: dict, source_of: Callable[[str], str]) -> Origin 
     if actual is None:
         return None
     lines = result.get("lines") or {}
-    for call in result.get("calls") or []:
-        if is_test_file(call["file"]) or not any(r.get("return_repr") == actual for r in call["records"]):
-            continue
+    # pytest's message names the call that made the value ("where None = get('c')"): prefer it, and
+    # never blame a constructor for "returning" None.
+    named = failure.get("full_message") or ""
+    calls = [
+        c
+        for c in result.get("calls") or []
+        if not is_test_file(c["file"])
+        and not c["qualname"].endswith("__init__")
+        and any(r.get("return_repr") == actual for r in c["records"])
+    ]
+    calls.sort(key=lambda c: f"= {c['qualname'].rsplit('.', 1)[-1]}(" not in named)
+    for call in calls:
         line = executed_return_line(source_of(call["file"]), call["line"], lines.get(call["file"], {}))
         return Origin("returned", call["file"], line or call["line"], call["qualname"], actual)
     return None

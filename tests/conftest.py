@@ -5,9 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.models import llama_backend, llama_server, smollm2_gguf  # noqa: F401 - shared fixtures
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 EXAMPLE = REPO / "examples" / "inventory"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Projects the tests run semcoder on; their own tests are not ours to collect.
+collect_ignore_glob = ["fixtures/*"]
 
 
 def available_pythons() -> dict[str, str]:

@@ -7,6 +7,7 @@ not installed raise :class:`MissingExtra` with the ``pip install`` line that fix
 
 from __future__ import annotations
 
+import json
 import threading
 
 from .base import Backend, Completion, Decoding, GenerationCancelled, MissingExtra, ModelError, StopScanner
@@ -58,7 +59,8 @@ _shared_lock = threading.Lock()
 
 def shared_backend(model) -> CachedBackend:
     """The process-wide backend for these settings: loaded on first use, then reused by every request."""
-    key = tuple(getattr(model, f) for f in _IDENTITY) + (model.timeout_seconds, model.retries)
+    extra = json.dumps(model.extra_body, sort_keys=True, default=str)
+    key = tuple(getattr(model, f) for f in _IDENTITY) + (model.timeout_seconds, model.retries, extra)
     with _shared_lock:
         backend = _shared.get(key)
         if backend is None:

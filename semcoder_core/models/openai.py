@@ -75,6 +75,7 @@ class OpenAIBackend(Backend):
             api_key_env=model.api_key_env,
             timeout_seconds=model.timeout_seconds,
             retries=model.retries,
+            extra_body=model.extra_body,
         )
 
     # -- requests -------------------------------------------------------------------------------

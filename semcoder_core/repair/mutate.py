@@ -73,6 +73,9 @@ class Edit:
 
     @property
     def title(self) -> str:
+        before, after = self.before.strip(), self.after.strip()
+        if "\n" in before or "\n" in after:
+            return f"rewrite {before.count(chr(10)) + 1} line(s) as {after.count(chr(10)) + 1}"
         return f"`{self.before.strip()}` → `{self.after.strip()}`" if self.after.strip() else f"delete `{self.before}`"
 
 

@@ -47,6 +47,7 @@ class Candidate:
     tests_run: int = 0
     tests_passed: int = 0
     note: str = ""
+    origin: str = ""  # who proposed it: "" for a mutation operator, "model:<name>" for a model
 
     def diff(self, project: Path) -> str:
         rel = os.path.relpath(self.file, project)
@@ -72,7 +73,7 @@ class Candidate:
         return {
             "diff": self.diff(project),
             "validated": self.validated,
-            "source": f"mutation:{self.edit.operator}",
+            "source": self.origin or f"mutation:{self.edit.operator}",
             "tests_run": self.tests_run,
             "tests_passed": self.tests_passed,
             "file": self.file,
@@ -126,9 +127,13 @@ def search(
     progress: Callable[[str], None] = lambda text: None,
     overlay: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
+    propose: Callable[[dict], list[tuple[str, str, str]]] | None = None,
 ) -> FixReport:
     """Fixes of the failing test ``node_id``; ``overlay`` maps files to unsaved text that replaces
-    them (the editor's buffers), ``cancel`` stops the search (its runs are killed)."""
+    them (the editor's buffers), ``cancel`` stops the search (its runs are killed).
+
+    ``propose(failing_test_document)`` may add whole-file candidates ``(file, new_text, origin)`` (a
+    model's fixes); they are checked first, by the same stages as every mutant."""
     overlay = dict(overlay or {})
     started = time.monotonic()
     deadline = started + time_budget_s
@@ -156,18 +161,22 @@ def search(
     limit = round(max(2.0, 5 * max(r["duration_s"] for r in runs) + 1.0), 2)
     # 2. localise
     progress("Tracing the failing test and the tests that reach the same code")
-    suspects, origin = _localize(sandbox, project, target, overlay, cancel)
+    suspects, origin, failing_doc = _localize(sandbox, project, target, overlay, cancel)
     if not suspects:
         return FixReport("not-fixed", "the failing test ran no code outside the tests", flaky=flaky)
-    # 3. candidates
+    # 3. candidates: a model's proposals first, then the mutants
     edits: list[Candidate] = []
+    if propose is not None and failing_doc is not None:
+        progress("Asking the model for fixes")
+        edits.extend(_proposed(propose(failing_doc), overlay, suspects))
+    proposed = len(edits)
     for suspect in suspects[:TOP_LINES]:
         source = _text(suspect.file, overlay)
         for edit in mutants(source, suspect.line):
             edits.append(Candidate(edit, suspect.file, suspect, source))
             if len(edits) >= MAX_CANDIDATES:
                 break
-    edits.sort(key=lambda c: _TIER.get(c.edit.operator, 2))  # stable: line rank within a tier
+    edits[proposed:] = sorted(edits[proposed:], key=lambda c: _TIER.get(c.edit.operator, 2))  # stable
     report = FixReport("not-fixed", suspects=suspects, flaky=flaky, candidate_timeout_s=limit)
     fixes: list[Candidate] = []
     pool = ThreadPoolExecutor(max_workers=workers)
@@ -255,12 +264,38 @@ def _text(path: str, overlay: dict[str, str]) -> str:
 
 def _localize(
     sandbox: Sandbox, project: Path, target: str, overlay: dict[str, str], cancel: threading.Event | None
-) -> tuple[list[Suspect], tuple[str, int] | None]:
+) -> tuple[list[Suspect], tuple[str, int] | None, dict | None]:
     """Rank the lines the failing test ran against the passing tests reaching the same files (other
     failing tests may fail for other reasons, so they are left out)."""
     failing, passing = with_neighbours(sandbox, project, target, overlay, cancel)
     if failing is None:
-        return [], None
+        return [], None, None
     origin = wrong_value_origin(failing, lambda p: _text(p, overlay))
     where = (origin.file, origin.line) if origin else None
-    return localize([failing], passing, where), where
+    return localize([failing], passing, where), where, failing
+
+
+def _proposed(items: list[tuple[str, str, str]], overlay: dict[str, str], suspects: list[Suspect]) -> list[Candidate]:
+    """Whole-file proposals as candidates; duplicates and no-op texts dropped."""
+    score = {(s.file, s.line): s for s in suspects}
+    out: list[Candidate] = []
+    seen: set[tuple[str, str]] = set()
+    for file, text, origin in items:
+        base = _text(file, overlay)
+        if text == base or (file, text) in seen:
+            continue
+        seen.add((file, text))
+        line, before, after = _changed_span(base, text)
+        suspect = score.get((file, line)) or Suspect(file, line, 0.0, 0, 0)
+        out.append(Candidate(Edit("model", line, before, after, text), file, suspect, base, origin=origin))
+    return out
+
+
+def _changed_span(before: str, after: str) -> tuple[int, str, str]:
+    """The first changed line (1-based) and the changed text before and after."""
+    a, b = before.splitlines(), after.splitlines()
+    blocks = [op for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if not blocks:
+        return 1, "", ""
+    first, last = blocks[0], blocks[-1]
+    return first[1] + 1, "\n".join(a[first[1] : last[2]]), "\n".join(b[first[3] : last[4]])
