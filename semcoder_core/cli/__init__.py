@@ -21,6 +21,26 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isolation", choices=["auto", "bwrap", "copy"], help="how runs are isolated")
 
 
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model (default: the model.* settings; none configured means no model)")
+    g.add_argument("--backend", choices=["none", "llama-cpp", "transformers", "vllm", "openai"], help="model backend")
+    g.add_argument("--model-path", metavar="PATH", help="GGUF file or model folder")
+    g.add_argument("--model-url", metavar="URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000")
+    g.add_argument("--model-name", metavar="NAME", help="model name sent to the server")
+    g.add_argument("--max-tokens", type=int, metavar="N", help="new tokens per completion")
+    g.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
+
+
+_MODEL_FLAGS = {
+    "backend": "backend",
+    "model_path": "path",
+    "model_url": "url",
+    "model_name": "name",
+    "max_tokens": "max_tokens",
+    "temperature": "temperature",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semcoder", description="See what your Python code does.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -38,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="explain why a test fails, from what really ran")
     explain.add_argument("target", help="the failing test's node id, e.g. tests/test_x.py::test_y")
+    explain.add_argument("--no-model", action="store_true", help="the trace-grounded explanation only")
     _add_run_options(explain)
+    _add_model_options(explain)
     explain.set_defaults(handler=commands.explain)
 
     fix = sub.add_parser("fix", help="search for fixes of a failing test; print those the tests validate")
@@ -46,8 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS", help="search time (default 60)")
     fix.add_argument("--no-model", action="store_true", help="mutation search only (the default with no model)")
     fix.add_argument("--workers", type=int, metavar="N", help="parallel candidate checkers (default: cores)")
+    fix.add_argument("--samples", type=int, metavar="K", help="model fixes asked for (default: model.samples)")
     _add_run_options(fix)
+    _add_model_options(fix)
     fix.set_defaults(handler=commands.fix)
+
+    predict = sub.add_parser("predict", help="model-predicted output and states of a call, beside the real run")
+    predict.add_argument("target", help="the FILE that defines the function")
+    predict.add_argument("--call", metavar="EXPR", required=True, help='the call, e.g. "median([3, 1, 2])"')
+    predict.add_argument("--no-run", action="store_true", help="do not run the call (prediction only)")
+    _add_run_options(predict)
+    _add_model_options(predict)
+    predict.set_defaults(handler=commands.predict)
     return parser
 
 
@@ -78,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         overrides.setdefault("run", {})["isolation"] = args.isolation
     if args.python is not None:
         overrides["python"] = args.python
+    for flag, key in _MODEL_FLAGS.items():
+        if getattr(args, flag, None) is not None:
+            overrides.setdefault("model", {})[key] = getattr(args, flag)
     try:
         target = Path(args.target.partition("::")[0])
         settings = Settings.load(find_root(target) if target.exists() else None, overrides)

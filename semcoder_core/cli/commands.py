@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from ..config import Settings
-from ..errors import SemcoderError
+from ..errors import SemcoderError, UsageError
 from ..project import find_root, parse_target
+from ..tasks import CHECK_STATES
 from ..testruns import FAILED_TO_RUN, test_result, traced_tests
 from . import output
 
@@ -86,16 +87,48 @@ def _test_target(text: str, verb: str):
     return target
 
 
+def _backend(settings: Settings, args, required: bool = False):
+    """The configured model (loaded once), or None when none is configured or ``--no-model`` was given."""
+    if getattr(args, "no_model", False) or not settings.model.configured:
+        if required:
+            raise UsageError(
+                "predict needs a model: configure model.backend (e.g. --backend llama-cpp --model-path x.gguf, "
+                "or --backend openai --model-url http://127.0.0.1:8000), or SEMCODER_MODEL__BACKEND"
+            )
+        return None
+    from ..models import shared_backend
+
+    return shared_backend(settings.model)
+
+
 def fix(args, settings: Settings) -> int:
     """Search for fixes; print them (validated first). Never writes the project's files."""
     from ..repair import search
 
     target = _test_target(args.target, "fix")
     sandbox = settings.sandbox(target.project)
+    backend = _backend(settings, args)
+    propose = None
+    notes: list[str] = []
+    if backend is not None:
+        from ..tasks.fixes import proposer
+
+        samples = args.samples or settings.model.samples
+        propose = proposer(backend, settings, samples, output.read_text, notes=notes)
     with output.progress(enabled=not args.json) as bar:
         budget, workers = args.time_budget, args.workers
-        report = search(sandbox, target.project, target.node, time_budget_s=budget, workers=workers, progress=bar.step)
+        report = search(
+            sandbox,
+            target.project,
+            target.node,
+            time_budget_s=budget,
+            workers=workers,
+            progress=bar.step,
+            propose=propose,
+        )
     document = report.document(target.project)
+    if backend is not None:
+        document["model"] = {"name": backend.name, "notes": notes}
     if args.json:
         print(json.dumps(document))
     else:
@@ -121,8 +154,44 @@ def explain(args, settings: Settings) -> int:
         document = {"status": "ok", "markdown": explanation.markdown, "failure": explanation.failure}
         if explanation.line:
             document["line"] = {"file": explanation.line[0], "line": explanation.line[1]}
+        backend = _backend(settings, args)
+        if backend is not None:
+            from ..tasks.fixes import model_section
+
+            section, error = model_section(backend, settings, failing, output.read_text)
+            document["markdown"] += "\n\n" + section
+            document["model"] = {"name": backend.name, "error": error}
     if args.json:
         print(json.dumps(document))
     else:
         output.print_markdown(document["markdown"])
     return 0
+
+
+def predict(args, settings: Settings) -> int:
+    """The model's predicted return and line states of a call, beside the real run's."""
+    from ..models import Decoding
+    from ..tasks.predict import predict_call
+    from ..tasks.targets import call_target
+
+    file = Path(args.target)
+    if "::" in args.target or not file.is_file():
+        raise SemcoderError(f"predict takes the FILE that defines the function, not {args.target!r}")
+    file = file.resolve()
+    target = call_target(str(file), output.read_text(str(file)), args.call)
+    backend = _backend(settings, args, required=True)
+    sandbox = None if args.no_run else settings.sandbox(find_root(file), max_states=CHECK_STATES)
+    streamed = not args.json and output.console.is_terminal
+    prediction = predict_call(
+        backend,
+        target,
+        Decoding.from_settings(settings.model),
+        sandbox,
+        on_text=(lambda piece: output.console.print(piece, end="", markup=False)) if streamed else (lambda piece: None),
+    )
+    document = prediction.document()
+    if args.json:
+        print(json.dumps(document))
+    else:
+        output.print_prediction(document, streamed)
+    return 0 if prediction.status != "error" else 1

@@ -242,3 +242,46 @@ def print_fix(document: dict, node: str) -> None:
 def print_markdown(text: str) -> None:
     """As written: the markdown reads as plain text, and no line is cut to the terminal's width."""
     console.print(Text(text))
+
+
+def print_prediction(document: dict, streamed: bool) -> None:
+    """Predicted beside observed, line by line, with agreement marked (✓ agrees, ✗ disagrees, ? unchecked)."""
+    if streamed:
+        console.print()
+    if document["status"] == "error":
+        console.print(Text(f"✗ the model did not answer: {document.get('error')}", style="red"))
+    elif document["status"] == "no-answer":
+        console.print(Text("? the model's completion has no [ANSWER] block", style="yellow"))
+    file = next(iter(document["predicted_lines"]))
+    predicted = document["predicted_lines"][file]
+    observed = (document.get("observed_lines") or {}).get(file) or {}
+    wrong = {(d["line"], d["variable"]) for d in document["disagreements"]}
+    source = _read(file)
+    lines = sorted({int(k) for k in predicted} | {int(k) for k, v in observed.items() if v.get("hits")})
+    console.print(Text(f"{document['call']}   (≈ predicted by {document['model']}, = observed)", style="bold"))
+    for line in lines:
+        text = source[line - 1].rstrip() if 0 < line <= len(source) else ""
+        seen = observed.get(str(line), {})
+        obs = "; ".join(f"{k} = {v}" for state in seen.get("states", [])[:3] for k, v in state.items())
+        guesses = []
+        for state in predicted.get(str(line), {}).get("states", []):
+            for name, value in state.items():
+                mark = "✗" if (line, name) in wrong else "✓" if observed else "?"
+                guesses.append(f"{mark} {name} ≈ {value}")
+        row = Text(f"{line:>4}  {text[:60]:<60}  ")
+        row.append(obs[:50], style="cyan")
+        if guesses:
+            row.append("   " + "; ".join(guesses)[:80], style="red" if any(g[0] == "✗" for g in guesses) else "green")
+        console.print(row)
+    ret = document.get("predicted_return")
+    real = document.get("observed_return")
+    verdict = {True: "✓", False: "✗", None: "?"}[document.get("return_agrees")]
+    console.print(Text(f"returns ≈ {ret}   (observed: {real})  {verdict}", style="bold"))
+    counts = document.get("agreement") or {}
+    console.print(
+        Text(
+            f"{counts.get('agree', 0)} predicted states agree with the run, {counts.get('disagree', 0)} disagree, "
+            f"{counts.get('unchecked', 0)} unchecked",
+            style="dim",
+        )
+    )
