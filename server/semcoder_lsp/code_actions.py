@@ -1,4 +1,5 @@
-"""Code actions on a failing test: `semcoder: Explain failing test` and `semcoder: Suggest fix`.
+"""Code actions: `semcoder: Explain failing test` and `semcoder: Suggest fix` on a failing test, and
+`semcoder: Explain execution` inside a function a run called.
 
 The explanation opens as a markdown document (`window/showDocument` of a file in the temp folder,
 never in the workspace): VS Code shows it beside the code with its markdown preview one click
@@ -10,6 +11,7 @@ each fix is offered as a quick fix whose edit is exactly that candidate, applied
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 import tempfile
@@ -17,11 +19,45 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from semcoder_core.annotate import is_test_file
+from semcoder_core.errors import SemcoderError
+from semcoder_core.tasks.targets import functions, observed_calls
+
 from .server import SemcoderServer
 from .state import Project, Run
 
 EXPLAIN = "semcoder: Explain failing test"
 FIX = "semcoder: Suggest fix"
+EXECUTION = "semcoder: Explain execution"
+
+
+@functools.lru_cache(maxsize=16)
+def _functions(source: str, path: str) -> tuple:
+    try:
+        return tuple(functions(source, path))
+    except SemcoderError:
+        return ()
+
+
+def execution_action(project: Project, path: str, text: str, line: int, uri: str) -> types.CodeAction | None:
+    """`semcoder: Explain execution` inside a function the selected run called with literal arguments."""
+    run = project.run_for(path)
+    if run is None or is_test_file(path):
+        return None
+    inside = [f for f in _functions(text, path) if f.first_line <= line + 1 <= f.last_line]
+    if not inside:
+        return None
+    function = max(inside, key=lambda f: f.first_line)
+    ran = [f for f in _functions(run.texts.get(path, text), path) if f.qualname == function.qualname]
+    calls = observed_calls(ran[0], run.doc.get("calls") or []) if ran else []
+    if not calls:
+        return None
+    title = f"{EXECUTION} of {calls[0][0] if len(calls[0][0]) <= 60 else function.name + '(…)'}"
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.Empty,
+        command=types.Command(title=title, command="semcoder.explainExecution", arguments=[uri, line]),
+    )
 
 
 def failing_runs(project: Project, path: str) -> list[Run]:
@@ -87,7 +123,7 @@ def explanation_path(project: Project, node_id: str) -> Path:
 def register(server: SemcoderServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Empty]),
     )
     def code_actions(ls: SemcoderServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
@@ -115,4 +151,7 @@ def register(server: SemcoderServer) -> None:
             actions.append(action(EXPLAIN, "semcoder.explainFailure", run, suffix))
             fixes = fix_actions(ls, project, run, ours)
             actions.extend(fixes or [action(FIX, "semcoder.suggestFix", run, suffix)])
+        execution = execution_action(project, path, ls.text_of(path), params.range.start.line, uri)
+        if execution is not None:
+            actions.append(execution)
         return actions

@@ -1,14 +1,18 @@
-"""Commands: `semcoder.traceCall` (trace an expression in a file's module) and `semcoder.selectRun`."""
+"""Commands: `semcoder.traceCall`, `semcoder.selectRun`, `semcoder.explainExecution`,
+`semcoder.explainFailure` and `semcoder.suggestFix`."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 from lsprotocol import types
 
 from semcoder_core.errors import SemcoderError
+from semcoder_core.models import Decoding
 from semcoder_core.sandbox import RunCancelled
+from semcoder_core.tasks import CHECK_STATES
 
 from .code_actions import explanation_path, fix_actions
 from .server import SemcoderServer
@@ -79,6 +83,39 @@ async def _offer(ls: SemcoderServer, project, run, report) -> bool:
     return bool(result and result.applied)
 
 
+class _Streamer:
+    """Streams a model's text into work-done progress reports (at most ~10 a second)."""
+
+    def __init__(self, ls: SemcoderServer, token: str | None, loop) -> None:
+        self.ls, self.token, self.loop = ls, token, loop
+        self.text = ""
+        self.pieces = 0
+        self.sent = 0.0
+
+    def __call__(self, piece: str) -> None:
+        self.text += piece
+        self.pieces += 1
+        now = time.monotonic()
+        if self.token is None or now - self.sent < 0.1:
+            return
+        self.sent = now
+        tail = " ".join(self.text[-200:].split())[-80:]
+        report = types.WorkDoneProgressReport(message=f"… {tail}")
+        self.loop.call_soon_threadsafe(self.ls.work_done_progress.report, self.token, report)
+
+
+async def _show_markdown(ls: SemcoderServer, path, markdown: str) -> bool:
+    """Write ``markdown`` to ``path`` (a temp file, never the workspace) and ask the client to open it."""
+    path.write_text(markdown, encoding="utf-8")
+    if not ls.supports("window", "show_document"):
+        return False
+    try:
+        result = await ls.window_show_document_async(types.ShowDocumentParams(uri=path.as_uri(), take_focus=True))
+    except Exception:  # noqa: BLE001 - the document is still returned
+        return False
+    return bool(result and result.success)
+
+
 def register(server: SemcoderServer) -> None:
     @server.command("semcoder.traceCall")
     async def trace_call(ls: SemcoderServer, uri: str, *rest: str) -> dict:
@@ -112,19 +149,95 @@ def register(server: SemcoderServer) -> None:
         run = _failing(ls, uri, node_id)
         assert project is not None
         passing = [r.doc for r in (project.batch.runs if project.batch else []) if r.status == "ok"]
+        follow_cancellation(ls)
         explanation = await ls.runs.in_thread(lambda: explain(run.doc, ls.text_of, project.root, passing))
-        path = explanation_path(project, node_id)
-        path.write_text(explanation.markdown, encoding="utf-8")
-        shown = False
-        if ls.supports("window", "show_document"):
+        markdown = explanation.markdown
+        backend = ls.predictions.backend(project)
+        model = None
+        if backend is not None:
+            from semcoder_core.tasks.fixes import model_section
+
+            cancel = threading.Event()
+            token = await ls.runs.progress_begin(f"Asking {backend.name.rsplit('/', 1)[-1]} why it fails", cancel)
+            stream = _Streamer(ls, token, asyncio.get_running_loop())
             try:
-                result = await ls.window_show_document_async(
-                    types.ShowDocumentParams(uri=path.as_uri(), take_focus=True)
+                section, error = await ls.runs.in_thread(
+                    lambda: model_section(backend, project.settings, run.doc, ls.text_of, cancel, stream), cancel
                 )
-                shown = bool(result and result.success)
-            except Exception:  # noqa: BLE001 - the document is still returned
-                shown = False
-        return {"status": "ok", "markdown": explanation.markdown, "path": str(path), "shown": shown}
+            finally:
+                ls.runs.progress_end(token, "done")
+            markdown += "\n\n" + section
+            model = {"name": backend.name, "error": error}
+        path = explanation_path(project, node_id)
+        shown = await _show_markdown(ls, path, markdown)
+        return {"status": "ok", "markdown": markdown, "path": str(path), "shown": shown, "model": model}
+
+    @server.command("semcoder.explainExecution")
+    async def explain_execution(ls: SemcoderServer, uri: str, line: int, *rest: str) -> dict:
+        """Arguments ``uri, line[, expression]`` (0-based line inside a function): explain one call of
+        that function — the given expression, else a call the selected run made. What really ran,
+        always; with a model, its forward monologue streamed as progress and checked against the run.
+        The markdown opens as a document and is returned."""
+        from semcoder_core.tasks.explain_execution import explain_execution as explain
+        from semcoder_core.tasks.targets import CallTarget, call_target, function_at, observed_calls
+
+        follow_cancellation(ls)
+        found = ls.locate(uri)
+        if found is None:
+            raise SemcoderError(f"semcoder explains Python files of the workspace; {uri} is not one")
+        project, path = found
+        text = ls.text_of(path)
+        expression = rest[0].strip() if rest and rest[0] else ""
+        if expression:
+            target = call_target(path, text, expression)
+        else:
+            function = function_at(text, int(line) + 1, path)
+            if function is None:
+                raise SemcoderError("put the cursor inside a function to explain one of its calls")
+            run = project.run_for(path)
+            calls = []
+            if run is not None:
+                ran = function_at(run.texts.get(path, text), int(line) + 1, path)
+                if ran is not None and ran.name == function.name:
+                    calls = observed_calls(ran, run.doc.get("calls") or [])
+            if not calls:
+                ls.show_message(
+                    f"semcoder: no run called {function.name}() with literal arguments; give a call, "
+                    f"e.g. semcoder.explainExecution with {function.name}(...)",
+                    types.MessageType.Info,
+                )
+                return {"status": "error", "message": f"no observed call of {function.name}()"}
+            target = CallTarget(function, calls[0][0])
+        backend = ls.predictions.backend(project)
+        cancel = threading.Event()
+        who = backend.name.rsplit("/", 1)[-1] if backend is not None else "the tracer"
+        token = await ls.runs.progress_begin(f"Explaining {target.call} ({who})", cancel)
+        stream = _Streamer(ls, token, asyncio.get_running_loop())
+        sandbox = project.settings.sandbox(project.root, max_states=CHECK_STATES)
+        overlay = ls.overlay(project)
+        decoding = Decoding.from_settings(project.settings.model)
+        outcome = "cancelled"
+        try:
+            result = await ls.runs.in_thread(
+                lambda: explain(target, sandbox, backend, decoding, overlay, cancel, stream), cancel
+            )
+            outcome = "done"
+        except RunCancelled:
+            return {"status": "cancelled"}
+        finally:
+            ls.runs.progress_end(token, outcome)
+        path_md = explanation_path(project, f"execution::{target.call}")
+        shown = await _show_markdown(ls, path_md, result.markdown)
+        prediction = result.prediction.document() if result.prediction is not None else None
+        return {
+            "status": "ok",
+            "call": target.call,
+            "markdown": result.markdown,
+            "path": str(path_md),
+            "shown": shown,
+            "prediction": prediction,
+            "streamed": stream.pieces,
+        }
 
     @server.command("semcoder.suggestFix")
     async def suggest_fix(ls: SemcoderServer, uri: str, node_id: str) -> dict:
@@ -149,11 +262,25 @@ def register(server: SemcoderServer) -> None:
 
         sandbox = project.settings.sandbox(project.root)
         budget = project.settings.repair.time_budget_seconds
+        backend = ls.predictions.backend(project)
+        propose, notes = None, []
+        if backend is not None:
+            from semcoder_core.tasks.fixes import proposer
+
+            source_of = lambda p: overlay.get(p) or ls.text_of(p)  # noqa: E731
+            propose = proposer(backend, project.settings, project.settings.model.samples, source_of, cancel, notes)
         outcome = "cancelled"
         try:
             report = await ls.runs.in_thread(
                 lambda: search(
-                    sandbox, project.root, node_id, budget, overlay=overlay, cancel=cancel, progress=progress
+                    sandbox,
+                    project.root,
+                    node_id,
+                    budget,
+                    overlay=overlay,
+                    cancel=cancel,
+                    progress=progress,
+                    propose=propose,
                 ),
                 cancel,
             )
@@ -164,6 +291,8 @@ def register(server: SemcoderServer) -> None:
             ls.runs.progress_end(token, outcome)
         project.fixes[node_id] = ("", report.candidates)
         document = report.document(project.root)
+        if backend is not None:
+            document["model"] = {"name": backend.name, "notes": notes}
         document["applied"] = await _offer(ls, project, run, report)
         return document
 

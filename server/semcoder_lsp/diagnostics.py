@@ -11,6 +11,7 @@ from lsprotocol import types
 from semcoder_core.annotate import is_test_file
 from semcoder_core.findings import wrong_value_origin
 
+from .predictions import disagreements as predicted_disagreements
 from .server import SemcoderServer
 from .state import Project, Run
 from .views import line_range
@@ -139,6 +140,17 @@ def publish(server: SemcoderServer, project: Project) -> None:
         if batch.error:
             _run_error(b, batch.error, tell=not batch.told)
             batch.told = True
+    for path in project.predictions:
+        text = server.text_of(path)
+        lines = text.splitlines()
+        for line, message in predicted_disagreements(project, path, text):
+            rng = line_range(lines, line - 1, server.workspace.position_codec)
+            b.add(
+                types.Location(uri=server.uri_of(path), range=rng),
+                message,
+                types.DiagnosticSeverity.Information,
+                "prediction-disagrees",
+            )
     uris = set(b.by_uri) | project.published
     for uri in uris:
         server.text_document_publish_diagnostics(

@@ -1,9 +1,11 @@
-"""Inlay hints at line ends: the states of the selected run (`total = 6`, `i = 0 → 1 → 2 … 9 (10×)`)."""
+"""Inlay hints at line ends: the states of the selected run (`total = 6`, `i = 0 → 1 → 2 … 9 (10×)`), and
+the model's predicted states (`≈ total = 6`) where a model is configured."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
+from . import predictions
 from .server import SemcoderServer
 from .views import view_of
 
@@ -14,22 +16,50 @@ def register(server: SemcoderServer) -> None:
         view = view_of(ls, params.text_document.uri)
         if view is None or not view.project.settings.annotations.enabled:
             return []
-        lines = view.doc.lines
-        codec = view.doc.position_codec
-        first, last = params.range.start.line, params.range.end.line
-        tooltip = f"semcoder: observed in {view.run.label}"
-        hints = []
-        for run_line, note in sorted(view.notes().items()):
-            line = view.lines.new(run_line)
-            if line is None or not (first <= line - 1 <= last) or line > len(lines):
-                continue
-            text = lines[line - 1].rstrip("\r\n")
-            hints.append(
-                types.InlayHint(
-                    position=types.Position(line=line - 1, character=codec.client_num_units(text)),
-                    label=note,
-                    padding_left=True,
-                    tooltip=tooltip,
-                )
-            )
+        hints = observed_hints(view, params)
+        hints.extend(predicted_hints(view, params))
         return hints
+
+
+def predicted_hints(view, params: types.InlayHintParams) -> list[types.InlayHint]:
+    """The model's states (``≈ x = 3``), after the observed ones on the same line."""
+    lines = view.doc.lines
+    codec = view.doc.position_codec
+    first, last = params.range.start.line, params.range.end.line
+    max_values = view.project.settings.annotations.max_values_per_line
+    out = []
+    for line, label, tooltip in predictions.hints(view.project, view.path, view.doc.source, max_values):
+        if not (first <= line - 1 <= last) or line > len(lines):
+            continue
+        text = lines[line - 1].rstrip("\r\n")
+        out.append(
+            types.InlayHint(
+                position=types.Position(line=line - 1, character=codec.client_num_units(text)),
+                label=label,
+                padding_left=True,
+                tooltip=tooltip,
+            )
+        )
+    return out
+
+
+def observed_hints(view, params: types.InlayHintParams) -> list[types.InlayHint]:
+    lines = view.doc.lines
+    codec = view.doc.position_codec
+    first, last = params.range.start.line, params.range.end.line
+    tooltip = f"semcoder: observed in {view.run.label}"
+    hints = []
+    for run_line, note in sorted(view.notes().items()):
+        line = view.lines.new(run_line)
+        if line is None or not (first <= line - 1 <= last) or line > len(lines):
+            continue
+        text = lines[line - 1].rstrip("\r\n")
+        hints.append(
+            types.InlayHint(
+                position=types.Position(line=line - 1, character=codec.client_num_units(text)),
+                label=note,
+                padding_left=True,
+                tooltip=tooltip,
+            )
+        )
+    return hints

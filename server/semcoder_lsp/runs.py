@@ -143,6 +143,7 @@ class RunManager:
         project.batch = TestBatch(key, runs, error)
         self._publish(project)
         server.refresh_views()
+        server.predictions.schedule(project)
 
     # -- a call the user asked for -------------------------------------------------------
 
@@ -162,6 +163,7 @@ class RunManager:
         project.calls[path] = run
         project.selected[path] = run.id
         self.server.refresh_views()
+        self.server.predictions.schedule(project)
         return run
 
     # -- helpers ------------------------------------------------------------------------

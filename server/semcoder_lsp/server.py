@@ -54,6 +54,9 @@ class SemcoderServer(LanguageServer):
         from .runs import RunManager
 
         self.runs = RunManager(self)
+        from .predictions import PredictionManager
+
+        self.predictions = PredictionManager(self)
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """stdio with stdin read on the event loop. pygls reads it through a worker thread, three
@@ -176,6 +179,7 @@ class SemcoderServer(LanguageServer):
             project.settings = self.load_settings(project.root)
             project.batch = None  # settings change what a run shows: run again
             project.calls.clear()
+            project.predictions.clear()
             self.runs.schedule(project, delay=0.0)
 
     # -- to the client ---------------------------------------------------------------

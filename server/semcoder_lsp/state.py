@@ -11,6 +11,7 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from semcoder_core.config import Settings
 from semcoder_core.planning import Planner
@@ -74,6 +75,9 @@ class Project:
     line_maps: dict[tuple[str, int, str], LineMap] = field(default_factory=dict)
     # node id -> (the inputs it was searched on, its validated fixes): offered as quick fixes
     fixes: dict[str, tuple[str, list]] = field(default_factory=dict)
+    # path -> function's def line (in the text predicted on) -> the model's prediction (predictions.Predicted)
+    predictions: dict[str, dict[int, Any]] = field(default_factory=dict)
+    predict_cancel: threading.Event | None = None
 
     def runs_for(self, path: str) -> list[Run]:
         """Runs that executed ``path``: failing tests first, then passing, then the traced call."""
