@@ -99,9 +99,10 @@ def capabilities() -> types.ClientCapabilities:
 class Session:
     """A semcoder-lsp process, a client, and timestamps of what the server sent."""
 
-    def __init__(self, root: Path, server_command: list[str]) -> None:
+    def __init__(self, root: Path, server_command: list[str], options: dict | None = None) -> None:
         self.root = root
         self.server_command = server_command
+        self.options = options  # initializationOptions (e.g. a model)
         self.client = LanguageClient("semcoder-lsp-latency", "1")
         self.version = 0
         self.events: list[tuple[float, str]] = []  # (perf_counter, what) for refreshes and progress
@@ -156,6 +157,7 @@ class Session:
             process_id=os.getpid(),
             root_uri=self.root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=self.root.as_uri(), name=self.root.name)],
+            initialization_options=self.options,
         )
         try:
             await asyncio.wait_for(self.client.initialize_async(params), 30)
