@@ -140,3 +140,32 @@ async def test_a_dead_model_server_is_reported_and_the_editor_keeps_working(clie
     (message,) = [m for m in editor.client.messages if "the model did not answer" in m.message]
     assert "127.0.0.1:9" in message.message and message.type == types.MessageType.Warning
     assert "count" in (await editor.hover(uri, 1, 4))
+
+
+@pytest.mark.parametrize(
+    "failure,expected",
+    [
+        ({"fail_status": 500}, "HTTP 500"),
+        ({"stall_s": 3.0}, "1 s"),  # slower than model.timeoutSeconds
+    ],
+)
+async def test_a_failing_model_server_is_reported_and_the_editor_keeps_working(
+    client, request, tmp_path, failure, expected
+):
+    with ReplayServer({}, **failure) as server:
+        options = {"model": {"backend": "openai", "url": server.url, "retries": 1, "timeoutSeconds": 1}}
+        editor = await start(client, project(tmp_path), request.node.callspec.params["client"], options)
+        uri = editor.open("counting.py")
+        hints = await editor.hints(uri, lambda hs: any(str(h.label).startswith("count = 0") for h in hs))
+        assert not predicted(hints)
+        for _ in range(150):
+            if any("the model did not answer" in m.message for m in editor.client.messages):
+                break
+            await asyncio.sleep(0.1)
+        (message,) = [m for m in editor.client.messages if "the model did not answer" in m.message]
+        assert expected in message.message and server.url in message.message
+        assert "count" in (await editor.hover(uri, 1, 4))
+        result = await editor.command("semcoder.explainExecution", uri, 1, CALL)
+        assert "**The model did not answer:**" in result["markdown"] and "Returned `1`." in result["markdown"]
+    if "fail_status" in failure:
+        assert len(server.requests) >= 2  # retried once before the first token

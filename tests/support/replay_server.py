@@ -18,11 +18,21 @@ NO_RECORDING = "I have no recording for this prompt."
 
 
 class ReplayServer:
-    def __init__(self, recordings: dict[str, str], chunk_chars: int = 6, delay_s: float = 0.0) -> None:
-        """``recordings`` maps a text the prompt must contain (e.g. the labelled code) to the completion."""
+    def __init__(
+        self,
+        recordings: dict[str, str],
+        chunk_chars: int = 6,
+        delay_s: float = 0.0,
+        fail_status: int | None = None,
+        stall_s: float = 0.0,
+    ) -> None:
+        """``recordings`` maps a text the prompt must contain (e.g. the labelled code) to the completion;
+        ``fail_status`` answers every completion with that HTTP error, ``stall_s`` waits before answering."""
         self.recordings = dict(recordings)
         self.chunk_chars = chunk_chars
         self.delay_s = delay_s
+        self.fail_status = fail_status
+        self.stall_s = stall_s
         self.requests: list[dict] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -65,6 +75,11 @@ class ReplayServer:
                     self._json({"error": {"message": f"no route {self.path}"}}, 404)
                     return
                 replay.requests.append(body)
+                if replay.stall_s:
+                    time.sleep(replay.stall_s)
+                if replay.fail_status is not None:
+                    self._json({"error": {"message": "the model crashed (replayed failure)"}}, replay.fail_status)
+                    return
                 text = replay.completion_for(body.get("prompt", ""))
                 reason = "stop"
                 stops = body.get("stop") or []
