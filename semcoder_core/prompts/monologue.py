@@ -23,7 +23,7 @@ import ast
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from .answers import extract_answer
 from .formats import FIRST_LABEL, label_to_line
@@ -422,7 +422,8 @@ def _root_name(node: ast.AST) -> Optional[str]:
 
 
 def _end(node: ast.AST) -> int:
-    return getattr(node, "end_lineno", None) or node.lineno
+    end: int = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
+    return end
 
 
 # --------------------------------------------------------------------------------------------------
@@ -604,9 +605,10 @@ def _find_states(text: str) -> list[_Found]:
         for match in _PAREN_ASSIGN.finditer(text):
             add(match.start(), match.end(), match.group(1), match.group(2), "header")
     for start in _BACKTICKED_NAME.finditer(text):
-        match = _VAR_THEN_VALUE.match(text, start.start())
-        if match is None or _NOT_SUBJECT.search(text, max(0, start.start() - 40), start.start()):
+        matched = _VAR_THEN_VALUE.match(text, start.start())
+        if matched is None or _NOT_SUBJECT.search(text, max(0, start.start() - 40), start.start()):
             continue  # "the count of dots in `name` is 1": the name is not what has the value
+        match = matched
         mid = match.group("mid")
         if _CHANGE.match(mid):
             kind = "assign"
@@ -614,18 +616,19 @@ def _find_states(text: str) -> list[_Found]:
             kind = "observe"
         else:
             continue
+        plain = _plain_value(match.group("plain")) if match.group("val") is None else None
         if match.group("val") is not None:
             raw, end = match.group("val"), match.end()
+        elif plain is not None:
+            raw, end = plain, match.start("plain") + len(plain)
         else:
-            raw = _plain_value(match.group("plain"))
-            if raw is None:
-                continue
-            end = match.start("plain") + len(raw)
+            continue
         add(match.start(), end, match.group(1), raw, kind)
     for start in _BARE_NAME.finditer(text):
-        match = _BARE_THEN_VALUE.match(text, start.start())
-        if match is None or _NOT_SUBJECT.search(text, max(0, start.start() - 40), start.start()):
+        bare = _BARE_THEN_VALUE.match(text, start.start())
+        if bare is None or _NOT_SUBJECT.search(text, max(0, start.start() - 40), start.start()):
             continue
+        match = bare
         mid = match.group("mid")
         if _CHANGE.match(mid) and mid.strip() not in ("=", ":=", ":"):
             kind = "bare"
@@ -633,8 +636,9 @@ def _find_states(text: str) -> list[_Found]:
             kind = "bare-observe"
         else:
             continue
-        raw = match.group("val") if match.group("val") is not None else _plain_value(match.group("plain"))
-        if raw is not None:
+        value = match.group("val") if match.group("val") is not None else _plain_value(match.group("plain"))
+        if value is not None:
+            raw = value
             end = match.end() if match.group("val") is not None else match.start("plain") + len(raw)
             add(match.start(), end, match.group(1), raw, kind)
     for match in _INPUT.finditer(text):
@@ -666,8 +670,8 @@ def extract_states(completion: str, code: str | None = None) -> list[PredictedSt
 
     The line cited for a statement is a label (or a verbatim quote of a code line) in the same line
     of prose or in an enclosing bullet; deeper bullets do not carry theirs over to the next sibling."""
-    info = _Code(code) if code is not None else None
-    checked = info is not None and info.parsed
+    info = _Code(code if code is not None else "")
+    checked = code is not None and info.parsed
     section = simulation_section(completion)
     if checked:
         info.read_call(match.group(1) for match in _CODE_SPAN.finditer(section))
@@ -687,7 +691,7 @@ def extract_states(completion: str, code: str | None = None) -> list[PredictedSt
             header = info.loop_header(position)
             if header is not None:
                 position = header
-        events: list[tuple[int, int, object]] = []
+        events: list[tuple[int, int, Any]] = []  # (position, 0: a cited line | 1: a state, payload)
         for match in _LABEL.finditer(text):
             label = int(match.group(1) or match.group(2))
             if checked:

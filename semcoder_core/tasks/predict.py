@@ -78,8 +78,8 @@ class Prediction:
 
     def document(self) -> dict:
         """The ``predict --json`` contract (design.md)."""
-        observed = self.observed
-        ran = observed is not None and observed.get("status") in ("ok", "exception")
+        observed = self.observed or {}
+        ran = observed.get("status") in ("ok", "exception")
         return {
             "status": self.status,
             "error": self.error,
@@ -89,7 +89,7 @@ class Prediction:
             "predicted_return": self.predicted_return,
             "predicted_lines": {self.file: {str(k): v for k, v in self.predicted.items()}},
             "observed_return": observed.get("return_repr") if ran else None,
-            "observed_status": observed.get("status") if observed else None,
+            "observed_status": observed.get("status"),
             "observed_lines": {self.file: self.observed_lines} if ran else None,
             "disagreements": self.disagreements(),
             "agreement": {
@@ -152,13 +152,12 @@ def predict_call(
             prediction.status = "no-answer"
             prediction.error = "the model's completion has no [ANSWER] block"
     observed_lines = prediction.observed_lines
-    if observed_lines is not None:
-        args = _arguments(prediction.observed, func)
+    if observed_lines is not None and prediction.observed is not None:
+        observed = prediction.observed
+        args = _arguments(observed, func)
         prediction.checks = check_states(prediction.predicted, observed_lines, args, func.first_line)
-        if prediction.predicted_return is not None and prediction.observed.get("status") == "ok":
-            prediction.return_verdict = same_value(
-                prediction.predicted_return, prediction.observed.get("return_repr") or ""
-            )
+        if prediction.predicted_return is not None and observed.get("status") == "ok":
+            prediction.return_verdict = same_value(prediction.predicted_return, observed.get("return_repr") or "")
     return prediction
 
 

@@ -128,9 +128,9 @@ def call_expression(name: str, func_code: str, args: dict[str, str]) -> Optional
         parts.append(args[param])
     if a.vararg is not None and a.vararg.arg in args:
         parts.append("*" + args[a.vararg.arg])
-    for param in a.kwonlyargs:
-        if param.arg in args:
-            parts.append(f"{param.arg}={args[param.arg]}")
+    for keyword in a.kwonlyargs:
+        if keyword.arg in args:
+            parts.append(f"{keyword.arg}={args[keyword.arg]}")
     if a.kwarg is not None and a.kwarg.arg in args:
         parts.append("**" + args[a.kwarg.arg])
     call = f"{name}({', '.join(parts)})"
