@@ -422,8 +422,10 @@ def _root_name(node: ast.AST) -> Optional[str]:
 
 
 def _end(node: ast.AST) -> int:
-    end: int = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
-    return end
+    end = getattr(node, "end_lineno", None)
+    if end is None:
+        end = getattr(node, "lineno", 0)
+    return int(end)
 
 
 # --------------------------------------------------------------------------------------------------
