@@ -422,10 +422,8 @@ def _root_name(node: ast.AST) -> Optional[str]:
 
 
 def _end(node: ast.AST) -> int:
-    end = getattr(node, "end_lineno", None)
-    if end is None:
-        end = getattr(node, "lineno", 0)
-    return int(end)
+    end = getattr(node, "end_lineno", None) or getattr(node, "lineno", None)
+    return end if isinstance(end, int) else 0
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import SemcoderError
 from . import isolation
@@ -193,6 +194,46 @@ class Sandbox:
                 results[ident] = {"status": "crashed", "tests": {}, "exception": self._no_result(raw)["exception"]}
         return results
 
+    def run_programs(
+        self,
+        programs: list[tuple[str, str, float]],
+        output_cap: int = 4096,
+        preload: list[str] | None = None,
+        cancel: threading.Event | None = None,
+        on_result: Callable[[dict], None] | None = None,
+    ) -> dict[str, dict]:
+        """Run each ``(id, code, timeout_s)`` program as ``__main__`` in one sandboxed worker that forks
+        per program (tracer/evalcheck.py). Returns id -> ``{"status", "exception", "output",
+        "output_bytes", "duration_s"}``, status ``passed`` only when the program ran to its end;
+        ``on_result`` is called with each result as it arrives."""
+        results: dict[str, dict] = {}
+        pending = list(programs)
+        while pending:
+            request = {
+                "mode": "programs",
+                "programs": [{"id": i, "code": code, "timeout": t} for i, code, t in pending],
+                "output_cap": output_cap,
+                "preload": list(preload or []),
+                "pid_namespace": self.isolation == "bwrap",
+            }
+            budget = STARTUP_S + sum(t + 0.5 for _, _, t in pending)
+            raw = self._run(request, None, budget, None, cancel, on_result)
+            for result in raw.results:
+                results[result.pop("id")] = result
+            if not raw.results and pending:  # the worker itself could not start: say why, once
+                failure = self._no_result(raw)["exception"]
+                for ident, _, _ in pending:
+                    results[ident] = {"status": "error", "exception": failure, "output": "", "output_bytes": 0}
+                break
+            pending = [p for p in pending if p[0] not in results]
+            if pending:  # the worker died during this one
+                ident = pending.pop(0)[0]
+                failure = self._no_result(raw)["exception"]
+                results[ident] = {"status": "crashed", "exception": failure, "output": "", "output_bytes": 0}
+                if on_result is not None:
+                    on_result(dict(results[ident], id=ident))
+        return results
+
     # -- the run -----------------------------------------------------------------
 
     def _single(self, raw: RawRun) -> dict:
@@ -240,6 +281,7 @@ class Sandbox:
         timeout_s: float,
         overlay: dict[str, str] | None = None,
         cancel: threading.Event | None = None,
+        on_result: Callable[[dict], None] | None = None,
     ) -> RawRun:
         limits = self.limits
         run_id = uuid.uuid4().hex[:12]
@@ -342,7 +384,7 @@ class Sandbox:
                 os.close(write_fd)
             if cage is not None:
                 cage.adopt(proc.pid)
-            raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage, cancel)
+            raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage, cancel, on_result)
             if raw.cancelled:
                 raise RunCancelled("the run was cancelled")
             raw.duration_s = round(time.monotonic() - started, 6)
@@ -355,7 +397,13 @@ class Sandbox:
             shutil.rmtree(work, ignore_errors=True)
 
     def _collect(
-        self, proc: subprocess.Popen, read_fd: int, deadline: float, cage, cancel: threading.Event | None
+        self,
+        proc: subprocess.Popen,
+        read_fd: int,
+        deadline: float,
+        cage,
+        cancel: threading.Event | None,
+        on_result: Callable[[dict], None] | None = None,
     ) -> RawRun:
         cap = self.limits.max_output_bytes
         buffers = {"out": bytearray(), "err": bytearray(), "res": bytearray()}
@@ -389,6 +437,8 @@ class Sandbox:
                     continue
                 buf = buffers[name]
                 if name == "res":
+                    if on_result is not None:
+                        _announce(buf, chunk, on_result)
                     buf.extend(chunk)
                     continue
                 room = max(cap - len(buf), 0)  # past the cap the output is read and dropped
@@ -451,6 +501,17 @@ class Sandbox:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _announce(received: bytearray, chunk: bytes, on_result: Callable[[dict], None]) -> None:
+    """Call ``on_result`` with each result line that ``chunk`` completes (``received`` is what came before)."""
+    start = received.rfind(b"\n") + 1
+    pending = bytes(received[start:]) + chunk
+    for line in pending.split(b"\n")[:-1]:
+        try:
+            on_result(json.loads(line))
+        except ValueError:
+            pass
 
 
 def _write_overlay(overlay: dict[str, str], project: str, run_root: str, work: str) -> list[tuple[str, str]]:

@@ -333,6 +333,10 @@ def main(argv: list[str]) -> int:
         from .check import check
 
         check(guard, request)
+    elif mode == "programs":
+        from .evalcheck import run_programs
+
+        run_programs(guard, request)
     else:
         guard.emit({"status": "error", "exception": {"type": "UsageError", "message": f"unknown mode {mode!r}"}})
     out.close()
