@@ -51,7 +51,7 @@ def _model(server):
     return ["--backend", "openai", "--model-url", server.url]
 
 
-@pytest.mark.parametrize("answer,validated", [(GOOD, True), (WRONG, False)])
+@pytest.mark.parametrize("answer,validated", [(GOOD, True), (WRONG, False)], ids=["right-fix", "wrong-fix"])
 def test_model_fixes_are_validated_before_they_are_offered(bug, answer, validated):
     before = (bug / "pagination.py").read_text()
     with ReplayServer({"def page_count(": answer}) as server:
