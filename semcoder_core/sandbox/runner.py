@@ -196,7 +196,7 @@ class Sandbox:
 
     def run_programs(
         self,
-        programs: list[tuple[str, str, float]],
+        programs: list[tuple],
         output_cap: int = 4096,
         preload: list[str] | None = None,
         cancel: threading.Event | None = None,
@@ -204,26 +204,30 @@ class Sandbox:
     ) -> dict[str, dict]:
         """Run each ``(id, code, timeout_s)`` program as ``__main__`` in one sandboxed worker that forks
         per program (tracer/evalcheck.py). Returns id -> ``{"status", "exception", "output",
-        "output_bytes", "duration_s"}``, status ``passed`` only when the program ran to its end;
-        ``on_result`` is called with each result as it arrives."""
+        "output_bytes", "duration_s", "timeout_s"}``, status ``passed`` only when the program ran to
+        its end; ``on_result`` is called with each result as it arrives. A fourth element, a dict, is
+        passed on with the program (``reference`` / ``calibrate``: limits measured on a reference
+        solution; ``timeout_s`` then only bounds the whole run)."""
         results: dict[str, dict] = {}
         pending = list(programs)
         while pending:
             request = {
                 "mode": "programs",
-                "programs": [{"id": i, "code": code, "timeout": t} for i, code, t in pending],
+                "programs": [
+                    {**(p[3] if len(p) > 3 else {}), "id": p[0], "code": p[1], "timeout": p[2]} for p in pending
+                ],
                 "output_cap": output_cap,
                 "preload": list(preload or []),
                 "pid_namespace": self.isolation == "bwrap",
             }
-            budget = STARTUP_S + sum(t + 0.5 for _, _, t in pending)
+            budget = STARTUP_S + sum(p[2] + 0.5 for p in pending)
             raw = self._run(request, None, budget, None, cancel, on_result)
             for result in raw.results:
                 results[result.pop("id")] = result
             if not raw.results and pending:  # the worker itself could not start: say why, once
                 failure = self._no_result(raw)["exception"]
-                for ident, _, _ in pending:
-                    results[ident] = {"status": "error", "exception": failure, "output": "", "output_bytes": 0}
+                for p in pending:
+                    results[p[0]] = {"status": "error", "exception": failure, "output": "", "output_bytes": 0}
                 break
             pending = [p for p in pending if p[0] not in results]
             if pending:  # the worker died during this one

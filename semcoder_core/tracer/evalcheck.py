@@ -231,17 +231,36 @@ def _kill_leftovers() -> None:
         pass
 
 
+def _time_limit(item: dict, reference_times: dict[str, float]) -> float:
+    """The item's ``timeout``, or with ``calibrate: {group, floor, factor}`` the larger of ``floor``
+    and ``factor`` times the run time of the group's reference (the floor when it did not pass)."""
+    rule = item.get("calibrate")
+    if not rule:
+        return float(item["timeout"])
+    reference = reference_times.get(rule["group"])
+    floor = float(rule["floor"])
+    return floor if reference is None else round(max(floor, float(rule["factor"]) * reference), 3)
+
+
 def run_programs(guard, request: dict) -> None:
-    """Emit one result per program (``{"id", "status", ...}``), as each ends."""
+    """Emit one result per program (``{"id", "status", "timeout_s", ...}``), as each ends.
+
+    A program with ``reference: GROUP`` is a group's reference solution: when it passes, its run
+    time calibrates the limit of the group's later programs that carry ``calibrate``."""
     guard.disarm()
     _warm_up(list(request.get("preload", [])))
     cap = int(request.get("output_cap", 4096))
     namespace = _own_pid_namespace(request)
     workdir = tempfile.mkdtemp(prefix="semcoder-eval-")
+    reference_times: dict[str, float] = {}
     try:
         for item in request["programs"]:
-            result = run_one(item["code"], float(item["timeout"]), workdir, cap, guard.real_exit)
+            limit = _time_limit(item, reference_times)
+            result = run_one(item["code"], limit, workdir, cap, guard.real_exit)
+            if item.get("reference") is not None and result["status"] == "passed":
+                reference_times[item["reference"]] = result["duration_s"]
             result["id"] = item["id"]
+            result["timeout_s"] = limit
             guard.emit(result)
             if namespace:
                 _kill_leftovers()
