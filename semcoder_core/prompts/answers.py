@@ -42,6 +42,25 @@ def extract_answer(text: str, mode: str, restore: bool = True) -> Optional[str]:
     return restore_quotes(answer) if restore else answer
 
 
+def extract_scored_answer(text: str, mode: str) -> Optional[str]:
+    """The answer exactly as the released CRUXEval evaluation scores it (quotes restored).
+
+    Output mode is :func:`extract_answer`'s. Input mode differs when the answer block holds more
+    than an assertion: the reference keeps the text left of the block's first ``==``, then the text
+    after the first ``assert`` in it - a plain substring, so a comment saying "assertion" before the
+    real ``assert`` counts. A block that restates the function and then asserts a call thus yields
+    the call (two samples of the recorded ``input`` direct run pass only this way)."""
+    if mode != "input":
+        return extract_answer(text, mode)
+    block = answer_block(text)
+    if block is None:
+        return None
+    answer = block.strip().split("==")[0]
+    if "assert" in answer:
+        answer = answer.split("assert")[1]
+    return restore_quotes(answer.strip())
+
+
 _FENCE = re.compile(r"```(?:python|py|Python)?[ \t]*\n(.*?)(?:```|\Z)", re.S)
 
 
