@@ -55,44 +55,43 @@ def _warm_up(modules: list[str]) -> None:
         gc.freeze()  # the children's gc passes skip the worker's heap
 
 
-def _child(code: str, folder: str, timeout: float, result_fd: int, output_fd: int, real_exit) -> None:
-    """Runs in the fork: never returns (``real_exit`` is ``os._exit`` as it was before any program ran)."""
-    status: dict = {"status": "passed"}
+def _child(code: str, timeout: float, result_fd: int, output_fd: int, real_exit) -> None:
+    """Runs in the fork: never returns (``real_exit`` is ``os._exit`` as it was before any program ran).
+    The worker already set what every child shares (stdin, signals, working folder): forks are
+    the cost here, and each page a child touches is copied."""
+    status = _PASSED
     try:
         os.setpgid(0, 0)  # the worker kills the whole group, children of the program included
-        for sig in (signal.SIGALRM, signal.SIGXCPU, signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)
         # A backstop for the worker's kill: CPU seconds of this child only (the memory limit is the worker's).
         cpu = int(timeout) + 1
         _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        os.close(devnull)
         os.close(output_fd)
-        os.chdir(folder)
-        os.environ["HOME"] = folder
-        os.environ["TMPDIR"] = folder
-        tempfile.tempdir = folder
-        program = compile(code, "<program>", "exec")
-        exec(program, {"__name__": "__main__", "__builtins__": __builtins__})
+        exec(compile(code, "<program>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
     except AssertionError as exc:
-        status = {"status": "failed", "exception": _describe(exc)}
+        status = _verdict("failed", exc)
     except MemoryError as exc:
-        status = {"status": "memory-limit", "exception": _describe(exc)}
+        status = _verdict("memory-limit", exc)
     except BaseException as exc:  # noqa: BLE001 - SystemExit too: the program did not finish its checks
-        status = {"status": "error", "exception": _describe(exc)}
+        status = _verdict("error", exc)
     try:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
     except BaseException:  # noqa: BLE001 - a closed or replaced stream changes nothing about the result
         pass
     try:
-        os.write(result_fd, (json.dumps(status) + "\n").encode())
+        os.write(result_fd, status)
     finally:
         real_exit(0)
+
+
+_PASSED = b'{"status": "passed"}\n'
+
+
+def _verdict(status: str, exc: BaseException) -> bytes:
+    return (json.dumps({"status": status, "exception": _describe(exc)}) + "\n").encode()
 
 
 def _describe(exc: BaseException) -> dict:
@@ -103,12 +102,12 @@ def _describe(exc: BaseException) -> dict:
     return {"type": type(exc).__name__, "message": message}
 
 
-def run_one(code: str, timeout: float, workdir: str, output_cap: int, real_exit) -> dict:
+def run_one(code: str, timeout: float, output_cap: int, real_exit) -> dict:
     """One program in a forked child: ``{"status", "exception", "output", "output_bytes", "duration_s"}``.
 
     ``status``: ``passed``, ``failed`` (an assertion failed), ``error`` (another exception, exits
-    included), ``timeout``, ``memory-limit`` or ``crashed`` (the child died without a word)."""
-    folder = tempfile.mkdtemp(dir=workdir)
+    included), ``timeout``, ``memory-limit`` or ``crashed`` (the child died without a word).
+    The child runs in the worker's working folder (see :class:`_Scratch`)."""
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
     for stream in (sys.stdout, sys.stderr):
@@ -119,7 +118,7 @@ def run_one(code: str, timeout: float, workdir: str, output_cap: int, real_exit)
         os.close(result_r)
         os.close(output_r)
         try:
-            _child(code, folder, timeout, result_w, output_w, real_exit)
+            _child(code, timeout, result_w, output_w, real_exit)
         finally:
             real_exit(0)
     try:
@@ -157,7 +156,6 @@ def run_one(code: str, timeout: float, workdir: str, output_cap: int, real_exit)
     seen += _drain(output_r, output, output_cap)
     os.close(result_r)
     os.close(output_r)
-    shutil.rmtree(folder, ignore_errors=True)
     result: dict = {"status": "crashed", "exception": None}
     if timed_out:
         message = f"did not finish within {timeout:g} s"
@@ -231,6 +229,53 @@ def _kill_leftovers() -> None:
         pass
 
 
+class _Scratch:
+    """The working folder (also HOME and TMPDIR) the children start in: one per worker, emptied
+    after a program left something in it, made anew when a program removed or locked it."""
+
+    def __init__(self) -> None:
+        self.base = tempfile.mkdtemp(prefix="semcoder-eval-")
+        self.count = 0
+        self.folder = ""
+        self.renew()
+
+    def renew(self) -> None:
+        if self.folder:
+            _remove(self.folder)
+        self.count += 1
+        self.folder = os.path.join(self.base, str(self.count))
+        os.mkdir(self.folder)
+        os.chdir(self.folder)
+        os.environ["HOME"] = os.environ["TMPDIR"] = tempfile.tempdir = self.folder
+
+    def clean(self) -> None:
+        try:
+            if not os.listdir(self.folder) and os.getcwd() == self.folder:
+                return
+        except OSError:
+            pass
+        self.renew()
+
+    def close(self) -> None:
+        os.chdir("/")
+        _remove(self.base)
+
+
+def _remove(path: str) -> None:
+    """Remove ``path`` even where a program took the permissions away."""
+    for folder, dirs, _files in os.walk(path):
+        for name in dirs:
+            try:
+                os.chmod(os.path.join(folder, name), 0o700)
+            except OSError:
+                pass
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _time_limit(item: dict, reference_times: dict[str, float]) -> float:
     """The item's ``timeout``, or with ``calibrate: {group, floor, factor}`` the larger of ``floor``
     and ``factor`` times the run time of the group's reference (the floor when it did not pass)."""
@@ -248,15 +293,22 @@ def run_programs(guard, request: dict) -> None:
     A program with ``reference: GROUP`` is a group's reference solution: when it passes, its run
     time calibrates the limit of the group's later programs that carry ``calibrate``."""
     guard.disarm()
+    # What every child shares is set here once: no stdin, default signal handling (the worker
+    # needs no timer of its own in this mode: the sandbox bounds the whole run).
+    for sig in (signal.SIGALRM, signal.SIGXCPU, signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
     _warm_up(list(request.get("preload", [])))
     cap = int(request.get("output_cap", 4096))
     namespace = _own_pid_namespace(request)
-    workdir = tempfile.mkdtemp(prefix="semcoder-eval-")
+    scratch = _Scratch()
     reference_times: dict[str, float] = {}
     try:
         for item in request["programs"]:
             limit = _time_limit(item, reference_times)
-            result = run_one(item["code"], limit, workdir, cap, guard.real_exit)
+            result = run_one(item["code"], limit, cap, guard.real_exit)
             if item.get("reference") is not None and result["status"] == "passed":
                 reference_times[item["reference"]] = result["duration_s"]
             result["id"] = item["id"]
@@ -264,5 +316,6 @@ def run_programs(guard, request: dict) -> None:
             guard.emit(result)
             if namespace:
                 _kill_leftovers()
+            scratch.clean()
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        scratch.close()
