@@ -296,6 +296,35 @@ def register(server: SemcoderServer) -> None:
         document["applied"] = await _offer(ls, project, run, report)
         return document
 
+    @server.command("semcoder.runTimeline")
+    def run_timeline(ls: SemcoderServer, uri: str, *rest: str) -> dict:
+        """Arguments ``uri[, run id]``: the selected (or given) run of the file as steps in execution
+        order — ``{run, status, returnRepr, exception, steps: [{seq, uri, line, currentLine, hit,
+        changes, state}], truncated}`` — for a step-through view. ``line`` is 1-based in the text the
+        run executed; ``currentLine`` is where that line is in the editor now (null if edited away)."""
+        from semcoder_core.timeline import timeline
+
+        found = ls.locate(uri)
+        if found is None:
+            raise SemcoderError(f"semcoder shows runs of Python files of the workspace; {uri} is not one")
+        project, path = found
+        run_id = rest[0] if rest else ""
+        runs = project.runs_for(path)
+        run = next((r for r in runs if r.id == run_id), None) if run_id else project.run_for(path)
+        if run is None:
+            raise SemcoderError(f"no run covers {path}" + (f" with id {run_id!r}" if run_id else ""))
+        result = timeline(run.doc)
+        maps = {}
+        for step in result["steps"]:
+            file = step.pop("file")
+            step["uri"] = ls.uri_of(file)
+            if file not in maps:
+                doc = ls.workspace.text_documents.get(step["uri"])
+                maps[file] = project.line_map(file, doc.version or 0, run, doc.source) if doc else None
+            line_map = maps[file]
+            step["currentLine"] = line_map.new(step["line"]) if line_map is not None else step["line"]
+        return {"run": run.summary(), **result}
+
     @server.command("semcoder.selectRun")
     def select_run(ls: SemcoderServer, uri: str, *rest: str) -> dict:
         """Arguments ``uri[, run id]``: with a run id, show that run's states in the file; returns the

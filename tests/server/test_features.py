@@ -162,3 +162,28 @@ async def test_runs_report_progress_that_the_user_can_cancel(small_editor: Edito
     small_editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
     await small_editor.no_runs()
     assert reports[token][-1].kind == "end" and reports[token][-1].message == "cancelled"
+
+
+async def test_run_timeline_steps_through_the_selected_run(small_editor: Editor):
+    root = small_editor.root
+    (root / "acc.py").write_text("def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n")
+    (root / "tests" / "test_acc.py").write_text(
+        "from acc import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n"
+    )
+    uri = small_editor.open("acc.py")
+    await small_editor.hints(uri, lambda hs: 1 in by_line(hs))
+    result = await small_editor.command("semcoder.runTimeline", uri)
+    assert result["run"]["label"] == "tests/test_acc.py::test_total" and result["status"] == "ok"
+    mine = [s for s in result["steps"] if s["uri"] == uri]
+    assert [(s["line"], s["changes"]) for s in mine] == [
+        (2, {"s": "0"}),
+        (3, {"x": "1"}),
+        (4, {"s": "1"}),
+        (3, {"x": "2"}),
+        (4, {"s": "3"}),
+    ]
+    assert mine[-1]["state"] == {"s": "3", "x": "2"} and mine[-1]["currentLine"] == 4
+    # a line inserted above moves where the steps are now, not where they ran
+    small_editor.replace(uri, "# note\n" + (root / "acc.py").read_text())
+    moved = await small_editor.command("semcoder.runTimeline", uri)
+    assert [s["currentLine"] for s in moved["steps"] if s["uri"] == uri][:2] == [3, 4]
