@@ -236,7 +236,7 @@ def score(
                 reference = plus_program(problem, problem.canonical)
             groups[key] = Group(key, reference, [])
         groups[key].checks.append(check)
-    advance = progress(len(groups) + len(checks)) if progress else (lambda: None)
+    advance = progress(len(checks)) if progress else (lambda: None)
     outcome = executor.run_calibrated(list(groups.values()), limits, advance)
     notes = [f"the canonical solution failed its own tests: {', '.join(outcome.broken)}"] if outcome.broken else []
     for check in checks:

@@ -151,7 +151,7 @@ def score(
     progress=None,
 ) -> EvalResult:
     """Score raw generations of the problems that have some; ``progress(total)`` returns the
-    ``advance`` callback of a progress bar (called for each reference run and each check)."""
+    ``advance`` callback of a progress bar (called for each check)."""
     chosen = [p for p in problems if p.id in generations]
     missing_ids = sorted(set(generations) - {p.id for p in problems})
     notes = [f"{len(missing_ids)} generation ids are not in the data and were skipped"] if missing_ids else []
@@ -174,7 +174,7 @@ def score(
     for check in checks:
         by_problem.setdefault(check.id.split("#")[0], []).append(check)
     groups = [Group(pid, reference_program(problems_by_id[pid]), items) for pid, items in by_problem.items()]
-    advance = progress(len(groups) + len(checks)) if progress else (lambda: None)
+    advance = progress(len(checks)) if progress else (lambda: None)
     outcome = executor.run_calibrated(groups, limits, advance)
     if outcome.broken:
         notes.append(f"reference run failed for {len(outcome.broken)} problems (given the {limits.floor_s:g} s floor)")

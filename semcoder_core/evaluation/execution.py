@@ -80,7 +80,7 @@ class Outcome:
 
 
 class Executor:
-    """Runs checks on ``workers`` sandboxed workers; ``advance`` is called once per finished program."""
+    """Runs checks on ``workers`` sandboxed workers; ``advance`` is called once per finished check."""
 
     def __init__(
         self,
@@ -93,6 +93,7 @@ class Executor:
         self.workers = workers or default_workers()
         self.output_cap = output_cap
         self.cancel = cancel
+        self._reference_times: dict[str, Optional[float]] = {}  # reference program -> seconds (None: failed)
 
     def run(self, checks: list[Check], advance: Callable[[], None] = lambda: None) -> dict[str, dict]:
         """id -> result (``status`` is ``passed`` when the check passed; see tracer/evalcheck.py)."""
@@ -102,23 +103,33 @@ class Executor:
         self, groups: list[Group], limits: TimeLimits, advance: Callable[[], None] = lambda: None
     ) -> Outcome:
         """Each group's reference, then its checks under ``limits.limit(reference time)``, in the same
-        worker (the reference is timed where its checks run). ``advance`` counts references too."""
+        worker (the reference is timed where its checks run). A reference this executor timed before
+        is not run again (scoring several generation files of one data set). ``advance`` is called per
+        check."""
         units = []
         for group in groups:
-            key = f"{group.id}#reference"
+            if group.reference in self._reference_times:
+                known = self._reference_times[group.reference]
+                units.append([(c.id, c.program, limits.limit(known)) for c in group.checks])
+                continue
             rule = {"group": group.id, "floor": limits.floor_s, "factor": limits.factor}
             bound = max(limits.floor_s, limits.factor * REFERENCE_TIMEOUT_S)  # budget only
-            unit: list[tuple] = [(key, group.reference, REFERENCE_TIMEOUT_S, {"reference": group.id})]
+            unit: list[tuple] = [
+                (f"{group.id}#reference", group.reference, REFERENCE_TIMEOUT_S, {"reference": group.id})
+            ]
             unit += [(c.id, c.program, bound, {"calibrate": rule}) for c in group.checks]
             units.append(unit)
         results = self._run_batches(self._batches(units), advance)
         outcome = Outcome(results, {}, [])
         for group in groups:
-            if results.get(f"{group.id}#reference", {}).get("status") != "passed":
+            reference = results.pop(f"{group.id}#reference", None)
+            if reference is not None:
+                passed = reference.get("status") == "passed"
+                self._reference_times[group.reference] = reference.get("duration_s") if passed else None
+            if self._reference_times.get(group.reference) is None:
                 outcome.broken.append(group.id)
             timed = [results[c.id]["timeout_s"] for c in group.checks if "timeout_s" in results.get(c.id, {})]
             outcome.time_limits[group.id] = max(timed, default=limits.floor_s)
-            results.pop(f"{group.id}#reference", None)
         return outcome
 
     def _batches(self, units: list[list[tuple]]) -> list[list[tuple]]:
@@ -138,9 +149,10 @@ class Executor:
         results: dict[str, dict] = {}
         lock = threading.Lock()
 
-        def on_result(_result: dict) -> None:
-            with lock:
-                advance()
+        def on_result(result: dict) -> None:
+            if not str(result.get("id", "")).endswith("#reference"):
+                with lock:
+                    advance()
 
         def run_batch(batch: list[tuple]) -> dict[str, dict]:
             return self.sandbox.run_programs(batch, self.output_cap, cancel=self.cancel, on_result=on_result)
