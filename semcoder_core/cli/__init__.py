@@ -83,7 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="evaluate a model (or stored generations) on a benchmark")
     benchmarks = evaluate.add_subparsers(dest="benchmark", required=True)
-    crux = benchmarks.add_parser("cruxeval", help="CRUXEval: predict a function's output (or an input)")
+    limits = "--timeout sets the floor of each check's time limit: max(floor, --time-factor x the reference's time)"
+    crux = benchmarks.add_parser(
+        "cruxeval", help="CRUXEval: predict a function's output (or an input)", description=limits
+    )
     crux.add_argument("--mode", choices=["output", "input"], required=True, help="CRUXEval-O or CRUXEval-I")
     styles = ["monologue", "direct", "cot"]
     crux.add_argument("--prompt", choices=styles, default="monologue", help="prompt style (default: monologue)")
@@ -95,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     }
     parsers = [crux]
     for name in ("humaneval", "mbpp"):
-        p = benchmarks.add_parser(name, help=code_help[name])
+        p = benchmarks.add_parser(name, help=code_help[name], description=limits)
         p.add_argument("--data", metavar="FILE", help=code_data[name])
         parsers.append(p)
     for p in parsers:
