@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..errors import SemcoderError, UsageError
 from ..prompts import formats as F
-from ..prompts.answers import extract_scored_answer
+from ..prompts.answers import extract_answer
 from .execution import Check, Executor, Group, TimeLimits
 from .results import Attempt, EvalResult, ProblemResult
 
@@ -108,7 +108,7 @@ def extract(raw: str, mode: str, prompt: Optional[str] = None) -> Optional[str]:
     if prompt is not None and raw.startswith(prompt) and not prompt.rstrip().endswith("[ANSWER]"):
         if "ANSWER]" not in raw[len(prompt) :]:
             return None
-    return extract_scored_answer(raw, mode)
+    return extract_answer(raw, mode)
 
 
 def check_program(problem: Problem, mode: str, answer: str) -> Optional[str]:

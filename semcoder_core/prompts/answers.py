@@ -24,9 +24,13 @@ def answer_block(text: str) -> Optional[str]:
 
 
 def extract_answer(text: str, mode: str, restore: bool = True) -> Optional[str]:
-    """The predicted output (``mode="output"``: right of ``==``) or the input call (``mode="input"``:
-    left of ``==`` without ``assert``), quotes turned back to ``'`` unless ``restore`` is False.
-    None when the completion has no answer block."""
+    """The answer exactly as the released CRUXEval evaluation scores it; quotes turned back to ``'``
+    unless ``restore`` is False; None when the completion has no answer block.
+
+    Output mode: right of the block's first ``==``. Input mode: left of the first ``==``, then the
+    text after the first ``assert`` in it - a plain substring, so a comment saying "assertion" before
+    the real ``assert`` counts, and a block that restates the function and then asserts a call yields
+    the call (two samples of the recorded ``input`` direct run pass only this way)."""
     block = answer_block(text)
     if block is None:
         return None
@@ -34,31 +38,13 @@ def extract_answer(text: str, mode: str, restore: bool = True) -> Optional[str]:
     if mode == "output":
         answer = block.split("==", 1)[1] if "==" in block else block
     elif mode == "input":
-        answer = block.split("==", 1)[0]
-        answer = re.sub(r"^\s*assert\b", "", answer)
+        answer = block.split("==")[0]
+        if "assert" in answer:
+            answer = answer.split("assert")[1]
     else:
         raise ValueError(f"mode must be 'output' or 'input', not {mode!r}")
     answer = answer.strip()
     return restore_quotes(answer) if restore else answer
-
-
-def extract_scored_answer(text: str, mode: str) -> Optional[str]:
-    """The answer exactly as the released CRUXEval evaluation scores it (quotes restored).
-
-    Output mode is :func:`extract_answer`'s. Input mode differs when the answer block holds more
-    than an assertion: the reference keeps the text left of the block's first ``==``, then the text
-    after the first ``assert`` in it - a plain substring, so a comment saying "assertion" before the
-    real ``assert`` counts. A block that restates the function and then asserts a call thus yields
-    the call (two samples of the recorded ``input`` direct run pass only this way)."""
-    if mode != "input":
-        return extract_answer(text, mode)
-    block = answer_block(text)
-    if block is None:
-        return None
-    answer = block.strip().split("==")[0]
-    if "assert" in answer:
-        answer = answer.split("assert")[1]
-    return restore_quotes(answer.strip())
 
 
 _FENCE = re.compile(r"```(?:python|py|Python)?[ \t]*\n(.*?)(?:```|\Z)", re.S)
