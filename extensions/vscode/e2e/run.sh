@@ -62,8 +62,7 @@ log "semcoder.python = $python"
 # -- the extension -------------------------------------------------------------------------------
 cd "$ext"
 [[ -d node_modules ]] || npm ci
-npm run build >/dev/null
-npm run package >/dev/null
+npm run package >/dev/null   # builds first (vscode:prepublish)
 vsix="$ext/semcoder.vsix"
 
 # -- a fresh code-server profile and a copy of the example project --------------------------------
