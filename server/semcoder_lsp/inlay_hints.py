@@ -23,41 +23,32 @@ def register(server: SemcoderServer) -> None:
 
 def predicted_hints(view, params: types.InlayHintParams) -> list[types.InlayHint]:
     """The model's states (``≈ x = 3``), after the observed ones on the same line."""
-    lines = view.doc.lines
-    codec = view.doc.position_codec
-    first, last = params.range.start.line, params.range.end.line
     max_values = view.project.settings.annotations.max_values_per_line
-    out = []
-    for line, label, tooltip in predictions.hints(view.project, view.path, view.doc.source, max_values):
-        if not (first <= line - 1 <= last) or line > len(lines):
-            continue
-        text = lines[line - 1].rstrip("\r\n")
-        out.append(
-            types.InlayHint(
-                position=types.Position(line=line - 1, character=codec.client_num_units(text)),
-                label=label,
-                padding_left=True,
-                tooltip=tooltip,
-            )
-        )
-    return out
+    found = predictions.hints(view.project, view.path, view.doc.source, max_values)
+    return _at_line_ends(view, params, [(line, label, tooltip) for line, label, tooltip in found])
 
 
 def observed_hints(view, params: types.InlayHintParams) -> list[types.InlayHint]:
+    tooltip = f"semcoder: observed in {view.run.label}"
+    notes = [(view.lines.new(run_line), note, tooltip) for run_line, note in sorted(view.notes().items())]
+    return _at_line_ends(view, params, notes)
+
+
+def _at_line_ends(view, params: types.InlayHintParams, items: list) -> list[types.InlayHint]:
+    """Hints ``(1-based line now or None, label, tooltip)`` placed after the line's text, in the
+    requested range, columns in the client's units."""
     lines = view.doc.lines
     codec = view.doc.position_codec
     first, last = params.range.start.line, params.range.end.line
-    tooltip = f"semcoder: observed in {view.run.label}"
     hints = []
-    for run_line, note in sorted(view.notes().items()):
-        line = view.lines.new(run_line)
+    for line, label, tooltip in items:
         if line is None or not (first <= line - 1 <= last) or line > len(lines):
             continue
         text = lines[line - 1].rstrip("\r\n")
         hints.append(
             types.InlayHint(
                 position=types.Position(line=line - 1, character=codec.client_num_units(text)),
-                label=note,
+                label=label,
                 padding_left=True,
                 tooltip=tooltip,
             )

@@ -46,6 +46,16 @@ def predicted(hints: list[types.InlayHint]) -> dict[int, str]:
     return {h.position.line: h.label for h in hints if isinstance(h.label, str) and h.label.startswith("≈")}
 
 
+async def told(editor: Editor, text: str, timeout: float = 15) -> types.ShowMessageParams:
+    """The one message the server showed containing ``text`` (waiting for it)."""
+    for _ in range(int(timeout / 0.1)):
+        if any(text in m.message for m in editor.client.messages):
+            break
+        await asyncio.sleep(0.1)
+    (message,) = [m for m in editor.client.messages if text in m.message]
+    return message
+
+
 async def code_actions(editor: Editor, uri: str, line: int) -> list[types.CodeAction]:
     return await editor.client.text_document_code_action_async(
         types.CodeActionParams(
@@ -133,11 +143,7 @@ async def test_a_dead_model_server_is_reported_and_the_editor_keeps_working(clie
     uri = editor.open("counting.py")
     hints = await editor.hints(uri, lambda hs: any(str(h.label).startswith("count = 0") for h in hs))
     assert not predicted(hints)
-    for _ in range(100):
-        if any("the model did not answer" in m.message for m in editor.client.messages):
-            break
-        await asyncio.sleep(0.1)
-    (message,) = [m for m in editor.client.messages if "the model did not answer" in m.message]
+    message = await told(editor, "the model did not answer")
     assert "127.0.0.1:9" in message.message and message.type == types.MessageType.Warning
     assert "count" in (await editor.hover(uri, 1, 4))
 
@@ -158,11 +164,7 @@ async def test_a_failing_model_server_is_reported_and_the_editor_keeps_working(
         uri = editor.open("counting.py")
         hints = await editor.hints(uri, lambda hs: any(str(h.label).startswith("count = 0") for h in hs))
         assert not predicted(hints)
-        for _ in range(150):
-            if any("the model did not answer" in m.message for m in editor.client.messages):
-                break
-            await asyncio.sleep(0.1)
-        (message,) = [m for m in editor.client.messages if "the model did not answer" in m.message]
+        message = await told(editor, "the model did not answer")
         assert expected in message.message and server.url in message.message
         assert "count" in (await editor.hover(uri, 1, 4))
         result = await editor.command("semcoder.explainExecution", uri, 1, CALL)
