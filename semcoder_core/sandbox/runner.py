@@ -573,8 +573,9 @@ def _faulthandler_location(stderr: str, project: str) -> tuple[str | None, int |
     return (frames[0][0], int(frames[0][1])) if frames else (None, None)
 
 
-def _child_pids(pid: int) -> list[int]:
-    """Direct children of ``pid`` (from /proc/*/stat: /proc/PID/task/*/children is not on every kernel)."""
+def _child_pids(pid: int, live: bool = False) -> list[int]:
+    """Direct children of ``pid`` (from /proc/*/stat: /proc/PID/task/*/children is not on every kernel);
+    ``live`` leaves out zombies (exited, not yet reaped)."""
     children = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -583,6 +584,6 @@ def _child_pids(pid: int) -> list[int]:
                     fields = fh.read().rsplit(b")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if len(fields) > 1 and fields[1] == str(pid).encode():
+            if len(fields) > 1 and fields[1] == str(pid).encode() and not (live and fields[0] == b"Z"):
                 children.append(int(entry))
     return children

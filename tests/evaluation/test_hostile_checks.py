@@ -13,6 +13,7 @@ import pytest
 from semcoder_core.config import Settings
 from semcoder_core.evaluation import Check, Executor, scratch_sandbox
 from semcoder_core.sandbox import isolation as isolation_module
+from semcoder_core.sandbox.runner import _child_pids
 
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the checks read /proc"),
@@ -39,17 +40,7 @@ def processes_with(marker: str) -> list[str]:
 
 
 def my_children() -> set[int]:
-    children = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as fh:
-                    fields = fh.read().rsplit(b")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[1]) == os.getpid() and fields[0] != b"Z":
-                children.add(int(entry))
-    return children
+    return set(_child_pids(os.getpid(), live=True))
 
 
 def hostile_programs(marker: str, outside: Path) -> dict[str, str]:

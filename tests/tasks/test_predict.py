@@ -50,19 +50,14 @@ def test_predict_shows_states_and_flags_where_the_model_is_wrong(project, sample
     assert "[/MONOLOGUE]" in doc["raw"]
 
 
+def predict_shout(project, url: str):
+    return semcoder("predict", str(project / "counting.py"), "--call", "shout('a')", "--backend", "openai",
+                    "--model-url", url, "--json")  # fmt: skip
+
+
 def test_predict_without_an_answer_block(project):
     with ReplayServer({}) as server:  # answers every prompt with text and no [ANSWER]
-        out, doc = semcoder(
-            "predict",
-            str(project / "counting.py"),
-            "--call",
-            "shout('a')",
-            "--backend",
-            "openai",
-            "--model-url",
-            server.url,
-            "--json",
-        )
+        out, doc = predict_shout(project, server.url)
     assert out.returncode == 0, out.stderr
     assert doc["status"] == "no-answer" and doc["predicted_return"] is None
     assert doc["observed_return"] == "'A!'"
@@ -70,17 +65,7 @@ def test_predict_without_an_answer_block(project):
 
 
 def test_predict_with_a_dead_server_still_shows_the_run(project):
-    out, doc = semcoder(
-        "predict",
-        str(project / "counting.py"),
-        "--call",
-        "shout('a')",
-        "--backend",
-        "openai",
-        "--model-url",
-        "http://127.0.0.1:9",
-        "--json",
-    )
+    out, doc = predict_shout(project, "http://127.0.0.1:9")
     assert out.returncode == 1
     assert doc["status"] == "error" and "127.0.0.1:9" in doc["error"]
     assert doc["observed_return"] == "'A!'"
