@@ -32,6 +32,20 @@ async def observed(editor: Editor, uri: str) -> None:
     await editor.hints(uri, lambda hs: any(str(h.label).startswith("count = 0") for h in hs))
 
 
+async def models_idle(editor: Editor, timeout: float = 60) -> None:
+    """Until every "Asking <model> …" progress the server began has ended."""
+    for _ in range(int(timeout / 0.1)):
+        asking = [
+            reports
+            for reports in editor.client.progress_reports.values()
+            if reports and (getattr(reports[0], "message", "") or "").startswith("Asking ")
+        ]
+        if asking and all(getattr(r[-1], "kind", "") == "end" for r in asking):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the model stayed busy: {editor.client.progress_reports}")
+
+
 def check_explained(result: dict, model: str) -> None:
     assert result["status"] == "ok" and result["call"] == CALL
     prediction = result["prediction"]
@@ -72,6 +86,7 @@ async def test_cancelling_an_explanation_stops_the_generation(client, request, t
     editor = await start(client, project(tmp_path), request.node.callspec.params["client"], options)
     uri = editor.open("counting.py")
     await observed(editor, uri)
+    await models_idle(editor)  # the background prediction would otherwise hold the model server
     disconnects = llama_server.log.read_text(errors="replace").count("Disconnected from client")
     protocol = editor.client.protocol
     call = "count_rises([5, 1], 9)"
