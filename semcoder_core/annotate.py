@@ -137,40 +137,51 @@ def is_test_file(path: str) -> bool:
     return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
+def returns_note(entry: dict, max_values: int = 5) -> str:
+    """``⟵ returns 1 → 2 … 9`` from a line's ``returns`` (first values and the last) and ``returned`` (how many)."""
+    values = list(entry.get("returns") or [])
+    count = entry.get("returned", len(values))
+    if not values:
+        return ""
+    if count > len(values) and len(values) > 1:
+        values = values[:-1] + ["…", values[-1]]
+    if len(values) > max_values:
+        values = values[: max_values - 2] + ["…", values[-1]]
+    text = " → ".join(values).replace("→ … →", "…")
+    return "⟵ returns " + text
+
+
 def line_notes(path: str, source: str, file_lines: dict, calls: list[dict], max_values: int = 5) -> dict[int, str]:
-    """Line -> what it did: states, branch taken, value returned (the text at a line's end)."""
+    """Line -> what it did: states, branch taken, value returned (the text at a line's end).
+
+    Branch outcomes and returned values are the tracer's own per-line records (``branch``,
+    ``returns``/``returned``); ``calls`` is kept for callers that pass it.
+    """
     notes = {}
     branches = branch_lines(source)
-    returns = return_lines(source)
     for key, entry in file_lines.items():
         lineno, hits = int(key), entry.get("hits", 0)
         if not hits:
             continue
         parts = [line_annotation(entry, max_values)]
-        if lineno in branches:
-            kind, body = branches[lineno]
-            body_hits = file_lines.get(str(body), {}).get("hits", 0)
-            parts.append(branch_note(kind, hits - (kind == "while" and body_hits < hits), body_hits))
-        if lineno in returns and not entry.get("raised"):
-            values = returned_values(calls, path, returns[lineno])
-            if values and _single_return_executed(lineno, returns, file_lines):
-                parts.append("⟵ returns " + format_values(values, len(values), max_values))
+        outcome = entry.get("branches")
+        if lineno in branches and outcome:
+            kind, _ = branches[lineno]
+            parts.append(branch_note(kind, outcome["True"] + outcome["False"], outcome["True"]))
+        if entry.get("returned"):
+            parts.append(returns_note(entry, max_values))
         note = "  ".join(p for p in parts if p)
         if note:
             notes[lineno] = note
     return notes
 
 
-def _single_return_executed(lineno: int, returns: dict[int, int], file_lines: dict) -> bool:
-    same = [n for n, first in returns.items() if first == returns[lineno]]
-    return sum(1 for n in same if file_lines.get(str(n), {}).get("hits")) == 1
-
-
 def executed_return_line(source: str, first_line: int, file_lines: dict) -> int | None:
-    """The one executed ``return`` of the function whose code starts at ``first_line``, if exactly one ran."""
-    executed = [
-        n for n, first in return_lines(source).items() if first == first_line and file_lines.get(str(n), {}).get("hits")
-    ]
+    """The one ``return`` of the function whose code starts at ``first_line`` that returned, if exactly one did
+    (traces without per-line ``returned`` counts: the one that ran)."""
+    mine = [n for n, first in return_lines(source).items() if first == first_line]
+    key = "returned" if any("returned" in e for e in file_lines.values()) else "hits"
+    executed = [n for n in mine if file_lines.get(str(n), {}).get(key)]
     return executed[0] if len(executed) == 1 else None
 
 

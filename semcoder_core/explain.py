@@ -406,6 +406,12 @@ class _View:
         self.doc, self.func = doc, func
         file_lines = (doc.get("lines") or {}).get(func.file) or {}
         self.hits = {int(n): e.get("hits", 0) for n, e in file_lines.items() if func.owns(int(n))}
+        # The tracer's branch outcomes (True, False) per ``if``/``while`` line, where it knows them.
+        self.branch = {
+            int(n): (e["branches"]["True"], e["branches"]["False"])
+            for n, e in file_lines.items()
+            if e.get("branches") and func.owns(int(n))
+        }
         events = []
         for n, entry in file_lines.items():
             line = int(n)
@@ -499,12 +505,11 @@ class _View:
         stmt = self.func.starts.get(line)
         if not isinstance(stmt, ast.If):
             return set()
-        hits = self.hits.get(line, 0)
-        body = self.hits.get(stmt.body[0].lineno, 0)
+        taken, not_taken = self.branch.get(line, (0, 0))
         out = set()
-        if body:
+        if taken:
             out.add(True)
-        if hits > body:
+        if not_taken:
             out.add(False)
         return out
 
@@ -1293,10 +1298,10 @@ class _Explainer:
         if never:
             note += "; it never did"
         if stmt.lineno in branches:
-            kind, body = branches[stmt.lineno]
-            hits, body_hits = view.hits.get(stmt.lineno, 0), view.hits.get(body, 0)
-            if hits:
-                note += ": " + branch_note(kind, hits - (kind == "while" and body_hits < hits), body_hits)
+            kind, _ = branches[stmt.lineno]
+            taken, not_taken = view.branch.get(stmt.lineno, (0, 0))
+            if taken + not_taken:
+                note += ": " + branch_note(kind, taken + not_taken, taken)
                 note += " over the whole test" if not segment.single else ""
         every = segment.executions(stmt.lineno)
         if 1 < len(every) <= 6:

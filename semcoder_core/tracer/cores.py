@@ -13,7 +13,7 @@ import sys
 import threading
 
 from .recorder import Recorder
-from .records import COUNT, DERIVE, EXAMINE, ORDER, CodeRec, FrameState
+from .records import COUNT, DERIVE, EXAMINE, ORDER, TRACK, CodeRec, FrameState
 
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
 
@@ -64,6 +64,8 @@ class SettraceCore:
         suspended = self.suspended
         fs = FrameState(crec, nxt())
         recorder.call_start(fs, frame.f_locals)
+        resolve = recorder.resolve
+        tell = recorder.tell
 
         table = crec.table
         base = crec.table_base
@@ -85,17 +87,22 @@ class SettraceCore:
                 lineno = frame.f_lineno
                 rec = lines.get(lineno) or line_of(lineno)
                 rec.hits += 1
+                if fs.branch is not None:
+                    resolve(fs, lineno)
+                if rec.track:
+                    tell(fs, rec)
                 mode = rec.mode
-                if mode and fs.pending is None:  # past its cap, and no diff open in this frame
+                if mode and fs.pending is None and fs.branch is None:  # past its cap, nothing open in this frame
                     if mode != COUNT:  # lines that bind names need an order (for last states)
                         rec.last = nxt()
                     return lean
                 rec.last = serial = nxt()
                 step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
-                return lean if fs.pending is None else trace
+                return lean if fs.pending is None and fs.branch is None else trace
             if event == "return":
                 recorder.exit(fs, lambda: frame.f_locals)
                 if frame.f_code.co_code[frame.f_lasti] in _RETURN_OPS:
+                    recorder.returned(fs, frame, arg)
                     recorder.call_end(fs, arg, None)
                 elif crec.is_gen and _suspended_at(frame):
                     fs.yields += 1
@@ -105,9 +112,13 @@ class SettraceCore:
                 return trace
             if event == "exception":
                 exc = arg[1]
+                rec = line_of(frame.f_lineno)
+                rec.unwound += 1
                 if arg[2] is not None and arg[2].tb_next is None:
-                    recorder.exception_at(line_of(frame.f_lineno), exc)
+                    recorder.exception_at(rec, exc)
                 fs.unwinding = exc
+                if fs.branch is not None or fs.ret_line is not None:
+                    recorder.interrupted(fs)
             return trace
 
         return trace
@@ -167,6 +178,8 @@ class MonitoringCore:
         set_local = mon.set_local_events
         local_codes = self.local_codes
         derive = recorder.derive
+        resolve = recorder.resolve
+        tell = recorder.tell
         # Code objects are looked up by id: hashing a code object walks its bytecode (3.12+).
         by_id: dict[int, CodeRec] = {}
 
@@ -206,7 +219,7 @@ class MonitoringCore:
                 rec = line_map[lineno] = crec.lines.get(lineno) or crec.line(lineno)
             rec.hits += 1
             mode = rec.mode
-            if mode and not rec.code.npending:  # past its cap, and no diff open in this code
+            if mode and not rec.code.npending:  # past its cap, and nothing open in this code
                 if mode == ORDER:
                     rec.last = nxt()
                 elif mode == DERIVE:
@@ -214,11 +227,20 @@ class MonitoringCore:
                         return disable
                     if rec.names or rec.leads:
                         rec.last = nxt()
+                elif mode == TRACK:
+                    rec.last = nxt()
+                    fs = frames.get(getframe(depth))
+                    if fs is not None:
+                        tell(fs, rec)
                 return None
             serial = rec.last = nxt()
             frame = getframe(depth)
             fs = frames.get(frame)
             if fs is not None:
+                if fs.branch is not None:
+                    resolve(fs, lineno)
+                if rec.track:
+                    tell(fs, rec)
                 step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
             return None
 
@@ -230,6 +252,7 @@ class MonitoringCore:
             if fs is not None:
                 fs.code.active -= 1
                 recorder.exit(fs, lambda: frame.f_locals)
+                recorder.returned(fs, frame, value)
                 recorder.call_end(fs, value, None)
             return None
 
@@ -250,6 +273,8 @@ class MonitoringCore:
             fs = frames.pop(frame, None)
             if fs is not None:
                 fs.code.active -= 1
+                if fs.branch is not None:
+                    recorder.interrupted(fs)
                 recorder.exit(fs, lambda: frame.f_locals)
                 recorder.call_end(fs, None, exc)
             return None
@@ -260,8 +285,13 @@ class MonitoringCore:
             crec = codes.get(code)
             if not crec:
                 return None
-            lineno = getframe(1).f_lineno
-            rec = crec.line(lineno)
+            frame = getframe(1)
+            rec = crec.line(frame.f_lineno)
+            rec.unwound += 1
+            if crec.npending or crec.exits:
+                fs = frames.get(frame)
+                if fs is not None and (fs.branch is not None or fs.ret_line is not None):
+                    recorder.interrupted(fs)
             if rec.follower is not None or crec.loops:
                 recorder.raised(crec, rec, exc)
             tb = exc.__traceback__

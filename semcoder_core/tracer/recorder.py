@@ -13,8 +13,10 @@ counts and the true final state.
 
 from __future__ import annotations
 
+import dis
 import itertools
 import linecache
+import sys
 import types
 
 from .records import (
@@ -22,6 +24,7 @@ from .records import (
     DERIVE,
     EXAMINE,
     ORDER,
+    TRACK,
     CodeRec,
     FrameState,
     LineRec,
@@ -30,7 +33,7 @@ from .records import (
     root_of,
 )
 from .saferepr import IMMUTABLE, SafeRepr
-from .static import FileFacts
+from .static import NEXT_LINE, RETURN_BODY, FileFacts
 
 _SKIP_TYPES = frozenset(
     (
@@ -47,6 +50,8 @@ _SKIP_TYPES = frozenset(
 # traces identical across versions.
 _INLINE_CODE_NAMES = frozenset(("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"))
 _MISSING = object()
+_LOAD_CONST = dis.opmap["LOAD_CONST"]
+_HAS_POSITIONS = sys.version_info >= (3, 11)
 
 
 def _visible(name: str, value: object) -> bool:
@@ -235,6 +240,8 @@ class Recorder:
         """Past its cap a line is derivable, or needs an order, or only counts."""
         if rec.examined < self.max_states:
             rec.mode = EXAMINE
+        elif rec.track:
+            rec.mode = TRACK
         elif self.can_derive and (rec.pred is not None or rec.loop is not None):
             rec.mode = DERIVE
         elif needs_order(rec) or (rec.leads and leads_ordered(rec)):
@@ -269,6 +276,122 @@ class Recorder:
         for rec, first, last, _ in sorted(code.loops, key=lambda item: item[2] - item[1]):
             body = [r.last for n, r in code.lines.items() if first < n <= last]
             rec.last = max(body, default=rec.last) + 0.5  # type: ignore[assignment]
+
+    # -- branches and returns ----------------------------------------------------
+
+    def tell(self, fs: FrameState, rec: LineRec) -> None:
+        """A tracked line ran in this frame: a branch waits for the next line, a guarded return is noted."""
+        if rec.exits is not None:
+            fs.ret_line = rec
+        if rec.branch is not None and rec.branch[3]:
+            if fs.branch is rec:
+                return  # kept pending by resolve(): a test written on several lines
+            if fs.branch is None:
+                fs.code.npending += 1  # the frame's next line event must come to the slow path
+            else:
+                self.resolve(fs, rec.lineno)
+            fs.branch = rec
+
+    def resolve(self, fs: FrameState, lineno: int) -> None:
+        """The frame's next line after a pending branch line: was it the body's first line?"""
+        rec = fs.branch
+        assert rec is not None
+        _, body, test_end, how = rec.branch  # type: ignore[misc]
+        if (rec.lineno <= lineno <= test_end and test_end > rec.lineno) or (
+            rec.exits is not None and lineno in rec.exits
+        ):
+            # Still inside a test written on several lines (3.9 reports its first line again), or
+            # leaving a `with` to return.
+            return
+        fs.branch = None
+        fs.code.npending -= 1
+        if how == NEXT_LINE and lineno == body:
+            rec.taken += 1
+        else:
+            rec.not_taken += 1
+
+    def interrupted(self, fs: FrameState) -> None:
+        """An exception in the frame: a pending test raised (no outcome), a guarded return did not finish."""
+        fs.ret_line = None
+        rec = fs.branch
+        if rec is not None:
+            fs.branch = None
+            fs.code.npending -= 1
+            if rec.branch[3] == RETURN_BODY:  # type: ignore[index]
+                rec.unknown += 1  # the test or the returned expression raised
+
+    def returned(self, fs: FrameState, frame, value: object) -> None:
+        """The frame returns ``value`` (not a yield, not unwinding): put it on the ``return`` line that ran."""
+        code = fs.code
+        lineno = frame.f_lineno
+        rec = None
+        unsure = False  # `return None` or falling off the end, after a `with` or `finally:`
+        cols = code.returns.get(lineno)
+        if cols is not None and (
+            value is not None or lineno not in code.shared_returns or self._explicit(code, frame, cols)
+        ):
+            rec = code.line(lineno)
+        else:
+            guarded = fs.ret_line
+            if guarded is not None and lineno in guarded.exits:  # type: ignore[operator]
+                if value is not None or guarded.lineno not in code.shared_returns:
+                    rec = guarded
+                else:
+                    unsure = True
+        fs.ret_line = None
+        pending = fs.branch
+        if pending is not None:
+            fs.branch = None
+            code.npending -= 1
+            if pending.branch[3] != RETURN_BODY:  # type: ignore[index]
+                pending.not_taken += 1
+            elif pending is rec:
+                pending.taken += 1
+            elif unsure:
+                pending.unknown += 1
+            else:
+                pending.not_taken += 1
+        if rec is None:
+            return
+        rec.ret_count += 1
+        if len(rec.ret_values) < self.max_states:
+            rec.ret_values.append(self.repr(value))
+        else:
+            rec.ret_last = _Later(value) if type(value) in IMMUTABLE else self.repr(value)
+
+    def _explicit(self, code: CodeRec, frame, cols) -> bool:
+        """Did ``return None`` on a line shared with other code come from its ``return`` (not from
+        falling off the function's end, which reports the same line)?"""
+        co = code.codeobj
+        lasti = frame.f_lasti
+        if _HAS_POSITIONS:
+            if code.positions is None:
+                code.positions = list(co.co_positions())
+            index = lasti // 2
+            if not 0 <= index < len(code.positions):
+                return False
+            _, _, col, end = code.positions[index]
+            return col is not None and any(start <= col and (end or 0) <= stop for start, stop in cols)
+        # 3.9/3.10: the implicit return is a `LOAD_CONST None` that a jump lands on.
+        raw = co.co_code
+        if lasti >= 2 and raw[lasti - 2] == _LOAD_CONST and co.co_consts[raw[lasti - 1]] is None:
+            if code.positions is None:
+                code.positions = dis.findlabels(raw)
+            return lasti - 2 not in code.positions
+        return True
+
+    def outcomes(self, code: CodeRec, rec: LineRec) -> tuple[int, int] | None:
+        """(True, False) counts of an ``if``/``while`` line in this code, or None where not known."""
+        _, body, test_end, how = rec.branch  # type: ignore[misc]
+        if how in (NEXT_LINE, RETURN_BODY):
+            if rec.unknown:
+                return None
+            return rec.taken, rec.not_taken
+        first = code.lines.get(body)
+        taken = first.hits if first is not None else 0
+        raised = sum(code.lines[n].unwound for n in range(rec.lineno, test_end + 1) if n in code.lines)
+        not_taken = rec.hits - taken - raised
+        return (taken, not_taken) if not_taken >= 0 else None
 
     # -- frame exits: last states of lines past their cap ---------------------
 
@@ -370,15 +493,25 @@ class Recorder:
             for lineno, rec in code_rec.lines.items():
                 entry = per_file.get(lineno)
                 if entry is None:
-                    entry = per_file[lineno] = {"hits": 0, "_recs": []}
+                    entry = per_file[lineno] = {"hits": 0, "_recs": [], "_branch": None}
                 entry["hits"] += rec.hits
                 entry["_recs"].append(rec)
+                if rec.branch is not None and lineno in code_rec.branches and rec.hits:
+                    outcome = self.outcomes(code_rec, rec)
+                    known = entry["_branch"]
+                    if outcome is None or known == "unknown":
+                        entry["_branch"] = "unknown"
+                    else:
+                        entry["_branch"] = (outcome[0] + (known or (0, 0))[0], outcome[1] + (known or (0, 0))[1])
         result: dict[str, dict[str, dict]] = {}
         for path in sorted(out):
             result[path] = {}
             for lineno in sorted(out[path]):
                 entry = out[path][lineno]
-                result[path][str(lineno)] = _merge_line(entry["hits"], entry.pop("_recs"))
+                line_entry = result[path][str(lineno)] = _merge_line(entry["hits"], entry.pop("_recs"), self._now)
+                branch = entry["_branch"]
+                if branch is not None and branch != "unknown" and sum(branch):
+                    line_entry["branches"] = {"True": branch[0], "False": branch[1]}
         # ``seq`` orders the kept states across the whole run; internal serials depend on how
         # many events the core saw (sys.monitoring sees fewer), so report ranks.
         ranks = {
@@ -424,11 +557,18 @@ class _Later:
         self.value = value
 
 
-def _merge_line(hits: int, recs: list[LineRec]) -> dict:
+def _merge_line(hits: int, recs: list[LineRec], now) -> dict:
     """One line can belong to several code objects (a lambda or a comprehension on it)."""
     items: list[tuple[float, int, dict[str, str]]] = []
     exc_count, exc_last = 0, None
+    returns: list[str] = []
+    returned = 0
     for rec in recs:
+        if rec.ret_count:
+            returned += rec.ret_count
+            returns.extend(rec.ret_values)
+            if rec.ret_count > len(rec.ret_values):
+                returns.append(now(rec.ret_last))
         items.extend(zip(rec.seq, rec.at, rec.states))
         if rec.final is not None and (not rec.seq or rec.final_seq > rec.seq[-1]):
             if not rec.states or rec.final != rec.states[-1]:
@@ -444,6 +584,9 @@ def _merge_line(hits: int, recs: list[LineRec]) -> dict:
     }
     if exc_count:
         entry["raised"] = dict(exc_last or {}, count=exc_count)
+    if returned:
+        entry["returns"] = returns
+        entry["returned"] = returned
     return entry
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dis
 import types
 
-from .static import FileFacts
+from .static import BODY_COUNT, FileFacts
 
 
 class LineRec:
@@ -37,6 +37,16 @@ class LineRec:
         "codeobj",
         "exact_hits",
         "needs_last",
+        "ret_values",
+        "ret_count",
+        "ret_last",
+        "exits",
+        "branch",
+        "taken",
+        "not_taken",
+        "unknown",
+        "unwound",
+        "track",
     )
 
     def __init__(self, lineno: int, names: frozenset[str], code: CodeRec, pred: int | None) -> None:
@@ -73,6 +83,20 @@ class LineRec:
         # Derived, its hits = body's first line + entries into the loop - exits by exception.
         self.loop: tuple[int, int, int] | None = None
         self.entry: LineRec | None = None
+        # Values returned by a ``return`` on this line: the first ``max_states``, the last, how many.
+        self.ret_values: list[str] = []
+        self.ret_count = 0
+        self.ret_last: object = None
+        # A ``return`` inside ``with``/``finally``: the lines its return event may come from.
+        self.exits: frozenset[int] | None = code.exits.get(lineno)
+        # An ``if``/``while`` line: (kind, body's first line, test's last line, how), see static.branch_heads.
+        self.branch: tuple[str, int, int, int] | None = code.branches.get(lineno)
+        self.taken = 0
+        self.not_taken = 0
+        self.unknown = 0  # executions whose outcome no event showed
+        self.unwound = 0  # exceptions that passed through this line in frames of this code
+        # Its line events tell the frame (see Recorder.tell); such a line never stops reporting.
+        self.track = self.exits is not None or (self.branch is not None and self.branch[3] != BODY_COUNT)
 
     def total_hits(self) -> int:
         if self.leader is None:
@@ -93,6 +117,7 @@ EXAMINE = 0  # under its cap: snapshot and diff
 COUNT = 1  # count only
 ORDER = 2  # count, and note when it ran (its last state is rebuilt at frame exit)
 DERIVE = 3  # count, and try to derive its hits from another line's
+TRACK = 4  # count, note when it ran, and tell the frame (a branch waiting for its outcome, a guarded return)
 
 
 class CallRecords:
@@ -133,6 +158,11 @@ class CodeRec:
         "table_base",
         "iter_lines",
         "one_line_loops",
+        "returns",
+        "shared_returns",
+        "exits",
+        "branches",
+        "positions",
     )
 
     def __init__(
@@ -175,6 +205,23 @@ class CodeRec:
         self.module_level = code.co_name == "<module>"
         self.iter_lines = facts.iter_lines
         self.one_line_loops = facts.one_line_loops
+        # ``return`` lines of this function (a lambda has none, nor does module or class code):
+        # line -> ((column of ``return``, end column), ...).
+        self.returns: dict[int, tuple[tuple[int, int], ...]] = {}
+        self.exits: dict[int, frozenset[int]] = {}
+        self.branches: dict[int, tuple[str, int, int, int]] = {}
+        self.positions: list | None = None  # co_positions(), read once where a return needs it
+        if not code.co_name.startswith("<"):  # not a lambda, module or comprehension
+            first = code.co_firstlineno
+            for line, owners in facts.returns.lines.items():
+                cols = tuple((col, end) for owner, col, end in owners if owner == first)
+                if cols:
+                    self.returns[line] = cols
+                    if line in facts.returns.exits:
+                        self.exits[line] = facts.returns.exits[line]
+        if code.co_name != "<lambda>":  # a lambda on an ``if`` line is not the ``if``
+            self.branches = facts.branches
+        self.shared_returns = facts.returns.shared
         # Lines past their cap (COUNT or ORDER), indexed by line - table_base: the settrace fast path.
         self.table_base = min(own_lines, default=code.co_firstlineno)
         self.table: list[LineRec | None] = [None] * (max(own_lines, default=self.table_base) - self.table_base + 1)
@@ -194,7 +241,7 @@ class CodeRec:
 class FrameState:
     """Per-frame bookkeeping: the line whose exact diff is open, and its snapshot."""
 
-    __slots__ = ("code", "pending", "pat", "snap", "start", "call", "unwinding", "yields")
+    __slots__ = ("code", "pending", "pat", "snap", "start", "call", "unwinding", "yields", "branch", "ret_line")
 
     def __init__(self, code: CodeRec, start: int) -> None:
         self.code = code
@@ -205,6 +252,8 @@ class FrameState:
         self.call: dict | None = None
         self.unwinding: BaseException | None = None
         self.yields = 0
+        self.branch: LineRec | None = None  # an ``if``/``while`` line waiting for the frame's next line
+        self.ret_line: LineRec | None = None  # a ``return`` inside ``with``/``finally`` that ran last
 
 
 def root_of(rec: LineRec) -> LineRec:

@@ -276,6 +276,126 @@ def one_line_loops(source: str) -> frozenset[int]:
     )
 
 
+def _first_line(node: ast.stmt) -> int:
+    """The line a statement's first event reports (a decorated definition starts at its first decorator)."""
+    decorators = getattr(node, "decorator_list", None) or []
+    return min([node.lineno] + [d.lineno for d in decorators])
+
+
+def _statement_starts(tree: ast.AST) -> dict[int, list[ast.stmt]]:
+    starts: dict[int, list[ast.stmt]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            starts.setdefault(node.lineno, []).append(node)
+    return starts
+
+
+def _functions(tree: ast.AST):
+    """(function, its first line as code objects count it) for every ``def`` (lambdas have no ``return``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node, _first_line(node)
+
+
+class ReturnFacts(NamedTuple):
+    """What the tracer needs to put a returned value on the ``return`` line that returned it."""
+
+    # line -> ((first line of the function, column of ``return``, its end column), ...)
+    lines: dict[int, tuple[tuple[int, int, int], ...]]
+    # Lines where a ``return`` shares its line with a statement before it (``if x: return y``): a
+    # function that falls off its end there reports its implicit ``return None`` on the same line.
+    shared: frozenset[int]
+    # A ``return`` inside ``with`` or ``try/finally``: its return event comes after the cleanup,
+    # on one of these lines (the ``with`` line, a line of the ``finally:`` body) from 3.10 on.
+    exits: dict[int, frozenset[int]]
+
+
+def return_facts(source: str) -> ReturnFacts:
+    try:
+        tree = _tree(source)
+    except (SyntaxError, ValueError):
+        return ReturnFacts({}, frozenset(), {})
+    starts = _statement_starts(tree)
+    lines: dict[int, list[tuple[int, int, int]]] = {}
+    shared: set[int] = set()
+    exits: dict[int, frozenset[int]] = {}
+
+    def visit(nodes, first: int, cleanup: frozenset[int]) -> None:
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(node, ast.Return):
+                end = node.end_col_offset if node.end_lineno == node.lineno else 1 << 30
+                lines.setdefault(node.lineno, []).append((first, node.col_offset, end or 0))
+                if any(s is not node and s.col_offset < node.col_offset for s in starts[node.lineno]):
+                    shared.add(node.lineno)
+                if cleanup:
+                    exits[node.lineno] = exits.get(node.lineno, frozenset()) | cleanup
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                header = frozenset(range(node.lineno, max(node.lineno, node.body[0].lineno - 1) + 1))
+                visit(node.items, first, cleanup)
+                visit(node.body, first, cleanup | header)
+                continue
+            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                final = getattr(node, "finalbody", None) or []
+                inner = cleanup
+                if final:
+                    end = max(getattr(n, "end_lineno", 0) or 0 for s in final for n in ast.walk(s))
+                    inner = cleanup | frozenset(range(final[0].lineno, end + 1))
+                visit(node.body, first, inner)
+                visit(node.handlers, first, inner)
+                visit(node.orelse, first, inner)
+                visit(final, first, cleanup)
+                continue
+            visit(list(ast.iter_child_nodes(node)), first, cleanup)
+
+    for func, first in _functions(tree):
+        visit(func.body, first, frozenset())
+    return ReturnFacts({k: tuple(v) for k, v in lines.items()}, frozenset(shared), exits)
+
+
+# How a branch line's outcomes are found (see Recorder.branch_outcomes).
+BODY_COUNT = 0  # the body's first line runs once per entry, on a line of its own: True = its hits
+NEXT_LINE = 1  # True when the next line event of the frame is the body's first line
+RETURN_BODY = 2  # ``if x: return y`` on one line: True when the line returned
+_REPEATS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+
+
+def branch_heads(source: str) -> dict[int, tuple[str, int, int, int]]:
+    """``if``/``elif``/``while`` line -> (kind, first line of its body, last line of its test, how).
+
+    Lines whose outcome a line event cannot show (a one-line body other than ``return``) are left out.
+    """
+    try:
+        tree = _tree(source)
+    except (SyntaxError, ValueError):
+        return {}
+    starts = _statement_starts(tree)
+    out: dict[int, tuple[str, int, int, int]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.If, ast.While)) or not node.body:
+            continue
+        kind = "while" if isinstance(node, ast.While) else "if"
+        test_end = node.test.end_lineno or node.lineno
+        body = node.body[0]
+        body_line = _first_line(body)
+        if body_line <= test_end:  # the body starts on the test's line
+            if kind == "if" and isinstance(body, ast.Return) and len(node.body) == 1:
+                out[node.lineno] = (kind, body_line, test_end, RETURN_BODY)
+            continue
+        simple = (
+            test_end == node.lineno
+            and isinstance(body, _ONE_EVENT)
+            and body.lineno == body.end_lineno
+            and len(starts.get(body.lineno, ())) == 1
+            and not isinstance(body, _REPEATS)
+            # Python 3.9 reports a line that leaves through a `finally:` again after the cleanup.
+            and not isinstance(body, (ast.Return, ast.Break, ast.Continue))
+        )
+        out[node.lineno] = (kind, body_line, test_end, BODY_COUNT if simple else NEXT_LINE)
+    return out
+
+
 class FileFacts(NamedTuple):
     """Everything the tracer reads off one file's syntax tree, computed once per file."""
 
@@ -285,6 +405,8 @@ class FileFacts(NamedTuple):
     heads: dict[int, tuple[int, int, int]]
     iter_lines: frozenset[int]
     one_line_loops: frozenset[int]
+    returns: ReturnFacts
+    branches: dict[int, tuple[str, int, int, int]]
 
     @classmethod
     def of(cls, source: str) -> FileFacts:
@@ -300,6 +422,8 @@ class FileFacts(NamedTuple):
             loop_heads(source),
             iteration_lines(source),
             one_line_loops(source),
+            return_facts(source),
+            branch_heads(source),
         )
 
 
