@@ -26,6 +26,17 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from .annotate import branch_lines, branch_note, format_values, is_test_file
 from .findings import wrong_value_origin
+from .tracer.schema import (
+    NO_EXCEPTION,
+    NO_FAILURE,
+    NO_TEST,
+    CallRecord,
+    ExceptionInfo,
+    Failure,
+    FunctionCalls,
+    TestInfo,
+    Trace,
+)
 
 MAX_STEPS = 10  # chain steps shown
 MAX_DEPTH = 5  # data dependencies followed back from the blamed line
@@ -402,7 +413,7 @@ class _Exec:
 class _View:
     """Function ``func`` in trace ``doc``."""
 
-    def __init__(self, doc: dict, func: _Func) -> None:
+    def __init__(self, doc: Trace, func: _Func) -> None:
         self.doc, self.func = doc, func
         file_lines = (doc.get("lines") or {}).get(func.file) or {}
         self.hits = {int(n): e.get("hits", 0) for n, e in file_lines.items() if func.owns(int(n))}
@@ -421,7 +432,7 @@ class _View:
                 events.append(_Event(seq, func.head(line), at, state))
         self.events = sorted(events, key=lambda e: e.seq)
         self.raised = {int(n) for n, e in file_lines.items() if e.get("raised") and func.owns(int(n))}
-        self.call: dict = {}
+        self.call: FunctionCalls | dict = {}
         for call in doc.get("calls") or []:
             if call["file"] == func.file and call["line"] == func.first:
                 self.call = call
@@ -518,7 +529,7 @@ class _Segment:
     """One call of a function (or all of them, where calls cannot be told apart)."""
 
     def __init__(
-        self, view: _View, events: list[_Event], args: dict[str, str], single: bool, record: dict | None = None
+        self, view: _View, events: list[_Event], args: dict[str, str], single: bool, record: CallRecord | None = None
     ) -> None:
         self.view, self.func, self.events, self.args, self.single = view, view.func, events, args, single
         self.record = record  # the call's record, where this is exactly one call
@@ -550,8 +561,8 @@ class _Segment:
         if not self.mixed and any(a <= e.line <= b for e in self.events for a, b in later):
             return True
         # A statement of the body that nothing before it can skip runs in every call that returned.
-        record = self.record or {}
-        if line not in self.func.top or record.get("exception") or record.get("return_repr") is None:
+        record = self.record
+        if line not in self.func.top or not record or record["exception"] or record["return_repr"] is None:
             return False
         before = [s for s in stmts[:index]]
         return not any(isinstance(n, (ast.Return, ast.Raise)) for s in before for n in ast.walk(s))
@@ -800,7 +811,7 @@ class _Item:
 
 
 class _Explainer:
-    def __init__(self, doc: dict, source_of: Callable[[str], str], project: Path, passing: Sequence[dict]) -> None:
+    def __init__(self, doc: Trace, source_of: Callable[[str], str], project: Path, passing: Sequence[Trace]) -> None:
         self.doc, self.source_of, self.passing = doc, source_of, list(passing)
         self.project = Path(project)
         self._sources: dict[str, _Source] = {}
@@ -810,9 +821,9 @@ class _Explainer:
         self.step_pos: list[float] = []
         self.step_funcs: list[_Func] = []
         self.seen: set[tuple[str, int]] = set()
-        self.test = doc.get("test") or {}
-        self.failure = self.test.get("failure") or {}
-        self.exception = doc.get("exception") or self.test.get("exception") or {}
+        self.test: TestInfo = doc.get("test") or NO_TEST
+        self.failure: Failure = self.test["failure"] or NO_FAILURE
+        self.exception: ExceptionInfo = doc.get("exception") or self.test["exception"] or NO_EXCEPTION
         self.blamed: tuple[_Func, _Segment | None] | None = None
         self.field_hint: str | None = None
 
@@ -845,7 +856,7 @@ class _Explainer:
             self._funcs[key] = _Func(path, found[0], found[1])
         return self._funcs[key]
 
-    def view(self, doc: dict, func: _Func) -> _View:
+    def view(self, doc: Trace, func: _Func) -> _View:
         key = (id(doc), func.file, func.first)
         if key not in self._views:
             self._views[key] = _View(doc, func)
@@ -871,15 +882,16 @@ class _Explainer:
             first = (exc.get("message") or "").splitlines()
             message = exc["type"] + (f": {first[0]}" if first else "")
         return {
-            "test": self.failure.get("test") or self.test.get("nodeid"),
+            "test": self.failure["test"] or self.test["nodeid"] or None,
             "message": message or None,
             "expected": self.failure.get("expected"),
             "actual": self.failure.get("actual"),
         }
 
     def test_line(self) -> tuple[str, int] | None:
-        if self.failure.get("file") and self.failure.get("line") and is_test_file(self.failure["file"]):
-            return self.failure["file"], int(self.failure["line"])
+        file, line = self.failure["file"], self.failure["line"]
+        if file and line and is_test_file(file):
+            return file, int(line)
         for frame in reversed(self.exception.get("traceback") or []):
             if is_test_file(frame["file"]):
                 return frame["file"], int(frame["line"])
@@ -900,9 +912,10 @@ class _Explainer:
         """(kind, file, line, value): ``raised`` | ``returned`` | ``running`` (timeout) | ``asserted``."""
         status = self.doc.get("status")
         exc = self.exception
+        file, line = exc["file"], exc["line"]
         if status == "timeout":
-            if exc.get("file") and exc.get("line"):
-                return "running", exc["file"], int(exc["line"]), None
+            if file and line:
+                return "running", file, int(line), None
             return None
         actual = self.failure.get("actual")
         if not (exc.get("type") and exc["type"] != "AssertionError") and actual is not None:
@@ -912,8 +925,8 @@ class _Explainer:
         found = wrong_value_origin(self.doc, lambda p: "\n".join(self.source(p).lines))
         if found is not None:
             return found.kind, found.file, found.line, found.value
-        if exc.get("type") and exc["type"] != "AssertionError" and exc.get("file") and exc.get("line"):
-            return "raised", exc["file"], int(exc["line"]), None
+        if exc["type"] and exc["type"] != "AssertionError" and file and line:
+            return "raised", file, int(line), None
         if actual is not None:
             inside = self.field_origin(actual)
             if inside is not None:
@@ -1208,7 +1221,7 @@ class _Explainer:
             if self.add(callee, ret, values, note, pos - 0.1) is not None:
                 shown += 1
 
-    def same_arguments(self, facts: _Facts, callee: _Func, record: dict, env: dict[str, str]) -> bool:
+    def same_arguments(self, facts: _Facts, callee: _Func, record: CallRecord, env: dict[str, str]) -> bool:
         """Could ``record`` be a call made at this line? Its arguments agree with the values known here."""
         args = record.get("args") or {}
         nodes = [
@@ -1447,7 +1460,7 @@ class _Explainer:
                 return self.div_step(func, line, {}, text), closest_name
         return None
 
-    def code_lines(self, doc: dict) -> set[tuple[str, int]]:
+    def code_lines(self, doc: Trace) -> set[tuple[str, int]]:
         return {
             (self.rel(f), int(n))
             for f, lines in (doc.get("lines") or {}).items()
@@ -1557,9 +1570,10 @@ class _Explainer:
         if status == "timeout":
             message = (failure.get("message") or "did not finish in time").split("; it was running")[0]
             place = ""
-            if exc.get("file") and exc.get("line"):
-                text = self.source(exc["file"]).text(int(exc["line"]))
-                place = f"; when time ran out it was running {self.where(exc['file'], int(exc['line']))}"
+            file, line = exc["file"], exc["line"]
+            if file and line:
+                text = self.source(file).text(int(line))
+                place = f"; when time ran out it was running {self.where(file, int(line))}"
                 place += f" `{text}`" if text else ""
             return f"{at}it {message}{place}." if at else f"It {message}{place}."
         if failure.get("expected") is not None and failure.get("actual") is not None:
@@ -1578,11 +1592,10 @@ class _Explainer:
             return text
         message = failure.get("message") or exc.get("type") or status or "failed"
         text = f"{at}{message}"
-        if exc.get("file") and exc.get("line") and not is_test_file(exc["file"]):
+        file, line = exc["file"], exc["line"]
+        if file and line and not is_test_file(file):
             function = next((f.get("function") for f in reversed(exc.get("traceback") or [])), None)
-            text += f", raised at {self.where(exc['file'], int(exc['line']))}" + (
-                f" in `{function}()`" if function else ""
-            )
+            text += f", raised at {self.where(file, int(line))}" + (f" in `{function}()`" if function else "")
         return text + "."
 
     def step_text(self, step: Step, shown: set[tuple[str, str]]) -> str:
@@ -1619,14 +1632,14 @@ def _field_sources(stmt: ast.stmt | None) -> dict[str, list[str]]:
     return out
 
 
-def _test_name(doc: dict) -> str:
-    test = doc.get("test") or {}
-    node = test.get("nodeid") or ""
+def _test_name(doc: Trace) -> str:
+    test = doc.get("test")
+    node = test["nodeid"] if test else ""
     return node.rpartition("::")[2] or node or "a passing test"
 
 
 def explain_failure(
-    doc: dict, source_of: Callable[[str], str], project: Path, passing: Sequence[dict] = ()
+    doc: Trace, source_of: Callable[[str], str], project: Path, passing: Sequence[Trace] = ()
 ) -> Explanation:
     """Explain the failing test traced in ``doc`` (a ``testruns.test_document``).
 

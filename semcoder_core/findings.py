@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .annotate import executed_return_line, is_test_file
+from .tracer.schema import ExceptionInfo, Trace
 
 
 @dataclass(frozen=True)
@@ -19,23 +20,25 @@ class Origin:
     value: str | None  # the wrong value, or the exception's "Type: message"
 
 
-def wrong_value_origin(result: dict, source_of: Callable[[str], str]) -> Origin | None:
+def wrong_value_origin(result: Trace, source_of: Callable[[str], str]) -> Origin | None:
     """Where the code under test (not a test file) went wrong in a run; ``source_of(path)`` gives a file's text."""
-    exc = result.get("exception") or {}
-    failure = (result.get("test") or {}).get("failure") or {}
-    if exc.get("type") and exc.get("type") != "AssertionError":
+    exc = result.get("exception")
+    test = result.get("test")
+    failure = test.get("failure") if test else None
+    if exc and exc["type"] != "AssertionError":
         for frame in reversed(exc.get("traceback") or []):
             if not is_test_file(frame["file"]):
                 return Origin("raised", frame["file"], frame["line"], frame.get("function"), _exc_text(exc))
-        if exc.get("file") and exc.get("line") and not is_test_file(exc["file"]):
-            return Origin("raised", exc["file"], exc["line"], None, _exc_text(exc))
-    actual = failure.get("actual")
+        file, line = exc.get("file"), exc.get("line")
+        if file and line and not is_test_file(file):
+            return Origin("raised", file, line, None, _exc_text(exc))
+    actual = failure.get("actual") if failure else None
     if actual is None:
         return None
     lines = result.get("lines") or {}
     # pytest's message names the call that made the value ("where None = get('c')"): prefer it, and
     # never blame a constructor for "returning" None.
-    named = failure.get("full_message") or ""
+    named = (failure.get("full_message") if failure else None) or ""
     calls = [
         c
         for c in result.get("calls") or []
@@ -50,6 +53,6 @@ def wrong_value_origin(result: dict, source_of: Callable[[str], str]) -> Origin 
     return None
 
 
-def _exc_text(exc: dict) -> str:
+def _exc_text(exc: ExceptionInfo) -> str:
     message = (exc.get("message") or "").splitlines()
     return exc["type"] + (f": {message[0]}" if message else "")

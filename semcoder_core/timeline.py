@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .tracer.schema import Trace
 
-def timeline(doc: dict, max_steps: int = 2000) -> dict[str, Any]:
+
+def timeline(doc: Trace, max_steps: int = 2000) -> dict[str, Any]:
     """Steps ``{"seq", "file", "line", "changes": {var: repr}, "hit"}`` and, per step, the variables
     known so far (``"state"``: the last value of every variable of that file seen up to that step)."""
     events: list[tuple[int, str, int, dict[str, str], int]] = []
@@ -27,10 +29,10 @@ def timeline(doc: dict, max_steps: int = 2000) -> dict[str, Any]:
     events = events[:max_steps]
     known: dict[str, dict[str, str]] = {}
     steps = []
-    for seq, file, line, changes, hit in events:
+    for seq, file, line_no, changes, hit in events:
         scope = known.setdefault(file, {})
         scope.update(changes)
-        steps.append({"seq": seq, "file": file, "line": line, "hit": hit, "changes": changes, "state": dict(scope)})
+        steps.append({"seq": seq, "file": file, "line": line_no, "hit": hit, "changes": changes, "state": dict(scope)})
     exc = doc.get("exception") or None
     return {
         "status": doc.get("status"),

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
+from ..tracer.schema import LineEntry
 from .answers import extract_answer
 from .formats import FIRST_LABEL, label_to_line
 
@@ -774,11 +775,11 @@ def extract_states(completion: str, code: str | None = None) -> list[PredictedSt
     return states
 
 
-def predicted_lines(states: Iterable[PredictedState], line_offset: int = 0) -> dict[int, dict]:
+def predicted_lines(states: Iterable[PredictedState], line_offset: int = 0) -> dict[int, LineEntry]:
     """``{line + line_offset: {"hits": n, "states": [{var: value}, ...]}}``: the shape of one file's
     ``lines`` in ``semcoder trace --json``, one ``states`` entry (and one hit) per simulation step that
     stated something at that line, in order. States without a line are left out."""
-    lines: dict[int, dict] = {}
+    lines: dict[int, LineEntry] = {}
     last_step: dict[int, int] = {}
     for state in states:
         if state.line is None:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..annotate import is_test_file
+from ..tracer.schema import Trace
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Suspect:
     passing: int
 
 
-def covered(doc: dict) -> set[tuple[str, int]]:
+def covered(doc: Trace) -> set[tuple[str, int]]:
     """(file, line) of the code under test (not test files) that a run executed."""
     out = set()
     for file, lines in (doc.get("lines") or {}).items():
@@ -29,7 +30,7 @@ def covered(doc: dict) -> set[tuple[str, int]]:
     return out
 
 
-def localize(failing: list[dict], passing: list[dict], origin: tuple[str, int] | None = None) -> list[Suspect]:
+def localize(failing: list[Trace], passing: list[Trace], origin: tuple[str, int] | None = None) -> list[Suspect]:
     """Lines executed by every failing run, ranked by Ochiai over all runs; ``origin`` (the line that
     produced the wrong value, from the trace) breaks ties upwards."""
     if not failing:

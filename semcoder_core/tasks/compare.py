@@ -6,6 +6,8 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
+from ..tracer.schema import FileLines, LineEntry
+
 AGREE, DISAGREE, UNCHECKED = "agree", "disagree", "unchecked"
 
 
@@ -46,14 +48,15 @@ class Check:
 
 
 def check_states(
-    predicted: dict[int, dict], observed: dict[str, dict], arguments: dict[str, str] | None = None, def_line: int = 0
+    predicted: dict[int, LineEntry], observed: FileLines, arguments: dict[str, str] | None = None, def_line: int = 0
 ) -> list[Check]:
     """Each predicted (line, variable, value) checked against the run's states at that line; the
     parameters' values count as observed at the ``def`` line."""
     out: list[Check] = []
     for line, entry in sorted(predicted.items()):
         seen: dict[str, list[str]] = {}
-        for state in (observed.get(str(line)) or {}).get("states", []):
+        entry_seen = observed.get(str(line))
+        for state in entry_seen["states"] if entry_seen else []:
             for name, value in state.items():
                 seen.setdefault(name, []).append(value)
         if line == def_line and arguments:

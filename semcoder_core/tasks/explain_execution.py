@@ -9,6 +9,7 @@ from typing import Callable, Optional
 from ..annotate import line_annotation
 from ..models import Backend, Decoding
 from ..sandbox import Sandbox
+from ..tracer.schema import Trace
 from .compare import DISAGREE, UNCHECKED
 from .predict import Prediction, predict_call
 from .targets import CallTarget
@@ -17,7 +18,7 @@ from .targets import CallTarget
 @dataclass
 class ExecutionExplanation:
     markdown: str
-    observed: Optional[dict]
+    observed: Optional[Trace]
     prediction: Optional[Prediction] = None
 
 
@@ -41,7 +42,7 @@ def explain_execution(
     return ExecutionExplanation("\n\n".join(parts), prediction.observed, prediction)
 
 
-def observed_markdown(target: CallTarget, observed: dict, max_values: int = 5) -> str:
+def observed_markdown(target: CallTarget, observed: Trace, max_values: int = 5) -> str:
     """What the run did, line by line: the tracer's facts, no model involved."""
     func = target.function
     status = observed.get("status")
@@ -49,9 +50,9 @@ def observed_markdown(target: CallTarget, observed: dict, max_values: int = 5) -
     if status == "ok":
         out.append(f"Returned `{observed.get('return_repr')}`.")
     elif status == "exception":
-        exc = observed.get("exception") or {}
-        where = f" at line {exc.get('line')}" if exc.get("line") else ""
-        out.append(f"Raised `{exc.get('type')}: {exc.get('message')}`{where}.")
+        exc = observed.get("exception")
+        where = f" at line {exc['line']}" if exc and exc.get("line") else ""
+        out.append(f"Raised `{exc['type']}: {exc['message']}`{where}." if exc else "Raised an exception.")
     else:
         out.append(f"The run did not finish: {status}. {observed.get('error') or ''}".strip())
         return "\n\n".join(out)
@@ -82,7 +83,8 @@ def prediction_markdown(prediction: Prediction) -> str:
     if prediction.return_verdict is True:
         verdict = " ✓ matches the real run"
     elif prediction.return_verdict is False:
-        verdict = f" ✗ the real run returned `{(prediction.observed or {}).get('return_repr')}`"
+        returned = prediction.observed["return_repr"] if prediction.observed else None
+        verdict = f" ✗ the real run returned `{returned}`"
     if prediction.predicted_return is not None:
         out.append(f"Predicted return: `{prediction.predicted_return}`{verdict}")
     else:

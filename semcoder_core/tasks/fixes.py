@@ -6,6 +6,7 @@ import threading
 from typing import Callable, Optional
 
 from ..models import Backend, Decoding, ModelError
+from ..tracer.schema import Trace
 from .model_fix import analyse, analysis_markdown, apply_to_file, propose
 from .targets import failing_call
 
@@ -17,12 +18,12 @@ def proposer(
     source_of: Callable[[str], str],
     cancel: Optional[threading.Event] = None,
     notes: Optional[list[str]] = None,
-) -> Callable[[dict], list[tuple[str, str, str]]]:
+) -> Callable[[Trace], list[tuple[str, str, str]]]:
     """A ``propose`` hook for :func:`semcoder_core.repair.search`: ``samples`` refinements of the failing
     call, each turned into the whole new text of its file. A model failure is noted, not raised: the
     mutation search goes on without it."""
 
-    def run(failing_doc: dict) -> list[tuple[str, str, str]]:
+    def run(failing_doc: Trace) -> list[tuple[str, str, str]]:
         failing = failing_call(failing_doc, source_of)
         if failing is None:
             _note(notes, "the model was not asked: no call of the code under test was found in the failing run")
@@ -49,7 +50,7 @@ def proposer(
 def model_section(
     backend: Backend,
     settings,
-    failing_doc: dict,
+    failing_doc: Trace,
     source_of: Callable[[str], str],
     cancel: Optional[threading.Event] = None,
     on_text: Callable[[str], None] = lambda piece: None,

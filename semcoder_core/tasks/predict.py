@@ -12,6 +12,7 @@ from ..models import Backend, Decoding, ModelError
 from ..prompts.formats import STOP_ANSWER, forward_monologue, normalize_quotes
 from ..prompts.monologue import extract_states, predicted_lines, predicted_return
 from ..sandbox import RunCancelled, Sandbox
+from ..tracer.schema import FileLines, LineEntry, Trace
 from .compare import AGREE, DISAGREE, Check, check_states, same_value
 from .targets import CallTarget
 
@@ -25,8 +26,8 @@ class Prediction:
     status: str = "ok"  # ok | no-answer | error
     error: Optional[str] = None
     predicted_return: Optional[str] = None
-    predicted: dict[int, dict] = field(default_factory=dict)  # file line -> {"hits", "states"}
-    observed: Optional[dict] = None  # the trace document of the same call, or None
+    predicted: dict[int, LineEntry] = field(default_factory=dict)  # file line -> {"hits", "states"}
+    observed: Optional[Trace] = None  # the trace document of the same call, or None
     checks: list[Check] = field(default_factory=list)
     return_verdict: Optional[bool] = None
     cached: bool = False
@@ -36,7 +37,7 @@ class Prediction:
         return self.target.function.file
 
     @property
-    def observed_lines(self) -> Optional[dict[str, dict]]:
+    def observed_lines(self) -> Optional[FileLines]:
         if self.observed is None or self.observed.get("status") not in ("ok", "exception"):
             return None
         return (self.observed.get("lines") or {}).get(self.file, {})
@@ -78,8 +79,8 @@ class Prediction:
 
     def document(self) -> dict:
         """The ``predict --json`` contract (design.md)."""
-        observed = self.observed or {}
-        ran = observed.get("status") in ("ok", "exception")
+        observed = self.observed
+        ran = observed is not None and observed["status"] in ("ok", "exception")
         return {
             "status": self.status,
             "error": self.error,
@@ -88,8 +89,8 @@ class Prediction:
             "raw": self.raw,
             "predicted_return": self.predicted_return,
             "predicted_lines": {self.file: {str(k): v for k, v in self.predicted.items()}},
-            "observed_return": observed.get("return_repr") if ran else None,
-            "observed_status": observed.get("status"),
+            "observed_return": observed["return_repr"] if observed and ran else None,
+            "observed_status": observed["status"] if observed else None,
             "observed_lines": {self.file: self.observed_lines} if ran else None,
             "disagreements": self.disagreements(),
             "agreement": {
@@ -101,7 +102,7 @@ class Prediction:
         }
 
 
-def _relative(lines: dict[str, dict], first_line: int) -> dict[str, dict]:
+def _relative(lines: FileLines, first_line: int) -> FileLines:
     return {str(int(k) - first_line + 1): v for k, v in lines.items()}
 
 
@@ -161,8 +162,8 @@ def predict_call(
     return prediction
 
 
-def _arguments(observed: Optional[dict], func) -> dict[str, str]:
-    for call in (observed or {}).get("calls") or []:
+def _arguments(observed: Optional[Trace], func) -> dict[str, str]:
+    for call in (observed.get("calls") if observed else None) or []:
         if call.get("file") == func.file and call.get("line") == func.first_line and call.get("records"):
             return call["records"][0].get("args") or {}
     return {}

@@ -10,6 +10,7 @@ from typing import Callable, Optional, Union
 from ..annotate import is_test_file
 from ..errors import SemcoderError
 from ..findings import wrong_value_origin
+from ..tracer.schema import NO_FAILURE, CallRecord, FunctionCalls, Trace
 
 _Func = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -143,7 +144,7 @@ def call_expression(name: str, func_code: str, args: dict[str, str]) -> Optional
     return call
 
 
-def observed_calls(function: FunctionCode, calls: list[dict]) -> list[tuple[str, dict]]:
+def observed_calls(function: FunctionCode, calls: list[FunctionCalls]) -> list[tuple[str, CallRecord]]:
     """``(call expression, record)`` for each observed call of ``function`` with literal arguments."""
     out = []
     for call in calls:
@@ -156,11 +157,12 @@ def observed_calls(function: FunctionCode, calls: list[dict]) -> list[tuple[str,
     return out
 
 
-def failing_call(doc: dict, source_of: Callable[[str], str]) -> Optional[FailingCall]:
+def failing_call(doc: Trace, source_of: Callable[[str], str]) -> Optional[FailingCall]:
     """The call of the code under test behind a failing test document (``testruns.test_document``)."""
     origin = wrong_value_origin(doc, source_of)
-    failure = (doc.get("test") or {}).get("failure") or {}
-    test_id = (doc.get("test") or {}).get("nodeid") or ""
+    test = doc.get("test")
+    failure = (test["failure"] if test else None) or NO_FAILURE
+    test_id = test["nodeid"] if test else ""
     if origin is None or is_test_file(origin.file):
         return None
     function = function_at(source_of(origin.file), origin.line, origin.file)
@@ -187,9 +189,10 @@ def failing_call(doc: dict, source_of: Callable[[str], str]) -> Optional[Failing
     )
 
 
-def _test_source(doc: dict, source_of: Callable[[str], str]) -> str:
-    failure = (doc.get("test") or {}).get("failure") or {}
-    path, line = failure.get("file"), failure.get("line")
+def _test_source(doc: Trace, source_of: Callable[[str], str]) -> str:
+    test = doc.get("test")
+    failure = test.get("failure") if test else None
+    path, line = (failure.get("file"), failure.get("line")) if failure else (None, None)
     if not path or not line:
         return ""
     func = function_at(source_of(path), int(line), path)

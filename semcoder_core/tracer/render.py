@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from .schema import ExceptionInfo, FileLines
+
 
 def _state_text(state: dict[str, str]) -> str:
     return "{" + ", ".join(f"{json.dumps(name)}: {value}" for name, value in state.items()) + "}"
@@ -18,11 +20,11 @@ def _state_text(state: dict[str, str]) -> str:
 
 def render_concrete_trace(
     source: str,
-    file_lines: dict[str, dict],
+    file_lines: FileLines,
     inputs: dict[str, str] | None = None,
     output: str | None = None,
     output_line: int | None = None,
-    exception: dict | None = None,
+    exception: ExceptionInfo | None = None,
     first_line: int = 1,
 ) -> str:
     """``source`` is the code (its first line is ``first_line`` in the traced file)."""
@@ -54,9 +56,10 @@ def render_concrete_trace(
             comments.setdefault(lineno, []).append(" ".join(parts))
     if output is not None and output_line is not None:
         comments.setdefault(output_line, []).append(f"[OUTPUT] {output} [/OUTPUT]")
-    if exception and exception.get("line"):
+    exc_line = exception.get("line") if exception else None
+    if exception and exc_line:
         message = f"{exception['type']}: {exception['message']}" if exception.get("message") else exception["type"]
-        comments.setdefault(int(exception["line"]), []).append(f"[EXCEPTION] {message} [/EXCEPTION]")
+        comments.setdefault(int(exc_line), []).append(f"[EXCEPTION] {message} [/EXCEPTION]")
     out = []
     for offset, text in enumerate(code_lines):
         lineno = first_line + offset

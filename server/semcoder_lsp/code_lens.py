@@ -7,6 +7,7 @@ import ast
 from lsprotocol import types
 
 from semcoder_core.annotate import function_spans
+from semcoder_core.tracer.schema import FunctionCalls
 
 from .server import SemcoderServer
 from .state import Run
@@ -16,7 +17,7 @@ def _short(label: str) -> str:
     return label.rsplit("::", 1)[-1]
 
 
-def call_guess(run_calls: list[dict], path: str, name: str, source: str) -> str | None:
+def call_guess(run_calls: list[FunctionCalls], path: str, name: str, source: str) -> str | None:
     """A call expression for ``name`` from what the runs observed (its first recorded arguments),
     or ``name()`` when it takes no arguments; None for methods and functions we cannot call alone."""
     for call in run_calls:

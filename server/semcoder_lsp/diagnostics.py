@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from semcoder_core.annotate import is_test_file
 from semcoder_core.findings import wrong_value_origin
+from semcoder_core.tracer.schema import ExceptionInfo
 
 from .predictions import disagreements as predicted_disagreements
 from .server import SemcoderServer
@@ -159,7 +160,7 @@ def publish(server: SemcoderServer, project: Project) -> None:
     project.published = set(b.by_uri)
 
 
-def _run_error(b: _Builder, error: dict, tell: bool) -> None:
+def _run_error(b: _Builder, error: ExceptionInfo, tell: bool) -> None:
     """pytest could not run: say what happened and what to do, at the import that failed if we can tell."""
     message = error.get("message") or ""
     kind = error.get("type") or "error"

@@ -15,6 +15,7 @@ from typing import Any
 
 from semcoder_core.config import Settings
 from semcoder_core.planning import Planner
+from semcoder_core.tracer.schema import ExceptionInfo, Trace
 
 from .lines import LineMap
 
@@ -25,7 +26,7 @@ class Run:
     kind: str  # "test" | "call"
     label: str  # the node id, or the call expression
     status: str  # the trace document's status: ok, exception, timeout, ...
-    doc: dict  # the trace document (lines, calls, exception, test failure)
+    doc: Trace  # the trace document (lines, calls, exception, test failure)
     texts: dict[str, str]  # path -> the source text this run executed
 
     def covers(self, path: str) -> bool:
@@ -53,7 +54,7 @@ class TestBatch:
 
     key: str
     runs: list[Run]
-    error: dict | None = None  # {"type", "message", ...} when pytest could not run the tests
+    error: ExceptionInfo | None = None  # {"type", "message", ...} when pytest could not run the tests
     told: bool = False  # the user has been shown the error
 
 

@@ -8,6 +8,7 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from semcoder_core.annotate import line_notes
+from semcoder_core.tracer.schema import FileLines
 
 from .lines import LineMap
 from .server import SemcoderServer
@@ -23,7 +24,7 @@ class View:
     lines: LineMap
 
     @property
-    def file_lines(self) -> dict:
+    def file_lines(self) -> FileLines:
         return (self.run.doc.get("lines") or {}).get(self.path, {})
 
     def notes(self) -> dict[int, str]:
