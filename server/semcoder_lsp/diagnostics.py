@@ -10,7 +10,7 @@ from lsprotocol import types
 
 from semcoder_core.annotate import is_test_file
 from semcoder_core.findings import wrong_value_origin
-from semcoder_core.tracer.schema import ExceptionInfo
+from semcoder_core.tracer.schema import NO_EXCEPTION, NO_FAILURE, ExceptionInfo
 
 from .predictions import disagreements as predicted_disagreements
 from .server import SemcoderServer
@@ -55,13 +55,15 @@ class _Builder:
 
 def _test_line(run: Run) -> tuple[str, int] | None:
     """The line of the test file where the test failed: its failing assertion, or its call into the code."""
-    exc = run.doc.get("exception") or {}
+    exc = run.doc.get("exception") or NO_EXCEPTION
     for frame in reversed(exc.get("traceback") or []):
         if is_test_file(frame["file"]):
             return frame["file"], frame["line"]
-    failure = (run.doc.get("test") or {}).get("failure") or {}
-    if failure.get("file") and failure.get("line") and is_test_file(failure["file"]):
-        return failure["file"], failure["line"]
+    test = run.doc.get("test")
+    failure = (test["failure"] if test else None) or NO_FAILURE
+    file, line = failure["file"], failure["line"]
+    if file and line and is_test_file(file):
+        return file, line
     return None
 
 
@@ -77,8 +79,9 @@ def _test_def_line(server: SemcoderServer, project: Project, node_id: str) -> tu
 
 def _failing_test(b: _Builder, run: Run) -> None:
     server, project = b.server, b.project
-    failure = (run.doc.get("test") or {}).get("failure") or {}
-    exc = run.doc.get("exception") or {}
+    test = run.doc.get("test")
+    failure = (test["failure"] if test else None) or NO_FAILURE
+    exc = run.doc.get("exception") or NO_EXCEPTION
     origin = wrong_value_origin(run.doc, server.text_of)
     if run.status == "timeout":
         where = _test_def_line(server, project, run.label)
@@ -97,7 +100,7 @@ def _failing_test(b: _Builder, run: Run) -> None:
     at_origin = None
     if origin is not None:
         at_origin = b.location(origin.file, origin.line, run)
-    elif run.status == "timeout" and exc.get("file") and exc.get("line"):
+    elif run.status == "timeout" and exc["file"] and exc["line"]:
         at_origin = b.location(exc["file"], exc["line"], run)
     if at_test is not None:
         related = []

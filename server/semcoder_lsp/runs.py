@@ -96,9 +96,9 @@ class RunManager:
         digest.update(json.dumps(nodes).encode())
         for path, text in sorted(overlay.items()):
             digest.update(path.encode() + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0")
-        for path in python_files(project.root):  # files on disk that the run may import
+        for file in python_files(project.root):  # files on disk that the run may import
             try:
-                stat = path.stat()
+                stat = file.stat()
             except OSError:
                 continue
             digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}\0".encode())

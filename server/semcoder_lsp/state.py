@@ -15,7 +15,7 @@ from typing import Any
 
 from semcoder_core.config import Settings
 from semcoder_core.planning import Planner
-from semcoder_core.tracer.schema import ExceptionInfo, Trace
+from semcoder_core.tracer.schema import NO_EXCEPTION, ExceptionInfo, Trace
 
 from .lines import LineMap
 
@@ -37,7 +37,7 @@ class Run:
         return self.status not in ("ok",)
 
     def summary(self) -> dict:
-        exc = self.doc.get("exception") or {}
+        exc = self.doc.get("exception") or NO_EXCEPTION
         return {
             "id": self.id,
             "kind": self.kind,
