@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
 from ..config import Settings
 from ..errors import SemcoderError, UsageError
-from ..project import find_root, parse_target
+from ..project import Target, find_root, parse_target
 from ..tasks import CHECK_STATES
 from ..testruns import FAILED_TO_RUN, test_result, traced_tests
 from . import output
@@ -33,12 +34,50 @@ def trace(args, settings: Settings) -> int:
         if not target.is_node_id and not target.path.is_file():
             raise SemcoderError('give a FILE with --call "EXPR", or a pytest node id (tests/test_x.py::test_y)')
         result = test_result(settings.sandbox(target.project), target)
+        result.setdefault("target", {"node": target.node})
+        if found_no_test(result):
+            result["exception"]["message"] = (
+                no_test_message(target) if target.is_node_id else no_call_message(args.target, target.path)
+            )
         project = target.project
     if args.json:
         print(json.dumps(result))
     else:
         output.print_trace(result, project, settings)
     return 1 if result["status"] in FAILED_TO_RUN else 0
+
+
+def found_no_test(result: dict) -> bool:
+    """The run collected no test for its node id or file (and nothing failed to import)."""
+    exception = result.get("exception") or {}
+    return result["status"] == "error" and exception.get("type") == "UsageError" and not result.get("collect_errors")
+
+
+def no_test_message(target: Target) -> str:
+    """For a node id pytest does not know: what to run to see the ones it does."""
+    file = target.node.partition("::")[0]
+    return (
+        f"pytest found no test {target.node}: list the tests it finds with "
+        f"`pytest --collect-only -q {file}`, run in {target.project}"
+    )
+
+
+def no_call_message(given: str, file: Path) -> str:
+    """For ``trace FILE`` without ``--call`` where FILE has no tests: how to trace a call instead."""
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError):
+        tree = ast.Module(body=[], type_ignores=[])
+    names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    names = [n for n in names if not n.startswith("_")] or names
+    example = f"{names[0]}(...)" if names else "f(...)"
+    text = (
+        f'pytest found no test in {given}: to trace a call of its code, give the call with --call "EXPR", '
+        f'e.g. semcoder trace {given} --call "{example}"'
+    )
+    if names:
+        text += f" ({file.name} defines: {', '.join(names[:30])}{', …' if len(names) > 30 else ''})"
+    return text
 
 
 def debug(args, settings: Settings) -> int:
@@ -55,6 +94,7 @@ def debug(args, settings: Settings) -> int:
             if run["status"] not in ("ok", "exception"):
                 report.update(status=run["status"], exception=run.get("exception"), tests=[])
                 report["stderr"] = (run.get("stderr") or "")[-2000:]
+                report["collect_errors"] = run.get("collect_errors") or []
                 return _finish(args, report, target.project, settings)
             tests = run.get("tests", [])
             failing = [t["nodeid"] for t in tests if t["outcome"] not in ("passed", "skipped")]
@@ -62,6 +102,10 @@ def debug(args, settings: Settings) -> int:
         bar.start_tests(len(failing))
         traced = traced_tests(sandbox, target.project, failing, bar)
     report["tests"] = traced
+    if target.is_node_id and traced and traced[0]["status"] in FAILED_TO_RUN:  # the node id could not run
+        if found_no_test(traced[0]):
+            traced[0]["exception"]["message"] = no_test_message(target)
+        report.update(status=traced[0]["status"], exception=traced[0]["exception"], tests=[])
     return _finish(args, report, target.project, settings)
 
 
@@ -146,8 +190,13 @@ def explain(args, settings: Settings) -> int:
     with output.progress(enabled=not args.json) as bar:
         bar.step(f"Tracing {target.node} and the tests that reach the same code")
         failing, passing = with_neighbours(sandbox, target.project, target.node)
-    if failing is None:
-        raise SemcoderError(f"pytest found no test {target.node}")
+    if failing is None:  # not collected: run it alone to say why
+        run = test_result(sandbox, target)
+        if found_no_test(run):
+            raise SemcoderError(no_test_message(target))
+        raise SemcoderError(
+            f"{target.node} could not run: {output.exception_summary(run.get('exception'), target.project)}"
+        )
     document: dict = {"status": "passed", "markdown": f"`{target.node}` passes.", "failure": None}
     if failing["status"] != "ok":
         explanation = explain_failure(failing, output.read_text, target.project, passing)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -84,10 +86,40 @@ def _read(path: str) -> list[str]:
         return []
 
 
+_OPENING_QUOTE = re.compile(r"^(\s*)([rRuUbBfF]{0,2})(\"{3}|'{3}|\"|')")
+
+
+def folded_docstrings(source: str) -> dict[int, tuple[int, str]]:
+    """Docstrings over more than one line, as ``{first line: (last line, one-line form)}``: the
+    opening quotes, the docstring's first line of text and `` …`` with the closing quotes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    lines = source.splitlines()
+    folded: dict[int, tuple[int, str]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) or not node.body:
+            continue
+        first = node.body[0]
+        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
+            continue
+        if not isinstance(first.value.value, str) or first.end_lineno is None or first.end_lineno <= first.lineno:
+            continue
+        quote = _OPENING_QUOTE.match(lines[first.lineno - 1]) if first.lineno <= len(lines) else None
+        if quote is None or first.col_offset != len(quote.group(1)):  # not alone at the start of its line
+            continue
+        summary = next((t.strip() for t in first.value.value.splitlines() if t.strip()), "")
+        indent, prefix, marks = quote.groups()
+        folded[first.lineno] = (first.end_lineno, f"{indent}{prefix}{marks}{summary} …{marks}")
+    return folded
+
+
 def annotated_source(
     path: str, file_lines: dict, settings: Settings, marks: dict[int, str] | None = None, calls: list | None = None
 ) -> Text:
-    """The functions of ``path`` that ran, each line followed by its states."""
+    """The functions of ``path`` that ran, each line followed by its states; a docstring over more
+    than one line is folded to its first line."""
     source = _read(path)
     marks = marks or {}
     notes = line_notes(path, "\n".join(source), file_lines, calls or [], settings.annotations.max_values_per_line)
@@ -96,21 +128,33 @@ def annotated_source(
     if not ranges:  # module-level code only, e.g. a script
         executed = sorted(int(n) for n in file_lines)
         ranges = [(executed[0], executed[-1])] if executed else []
-    width = max(
-        (len(source[n - 1].rstrip()) for a, b in ranges for n in range(a, b + 1) if n <= len(source)), default=0
-    )
+    docstrings = folded_docstrings("\n".join(source))
+    shown: list[list[tuple[int, str, str]]] = []  # per range: (line number, text, dim note)
+    for start, end in ranges:
+        rows, lineno = [], start
+        while lineno <= min(end, len(source)):
+            if lineno in docstrings and lineno not in marks:
+                last, text = docstrings[lineno]
+                rows.append((lineno, text, f"(docstring, {last - lineno + 1} lines folded)"))
+                lineno = last + 1
+                continue
+            rows.append((lineno, source[lineno - 1].rstrip(), ""))
+            lineno += 1
+        shown.append(rows)
+    width = max((len(text) for rows in shown for _, text, _ in rows), default=0)
     width = min(max(width, 20), 72)
     out = Text()
-    for index, (start, end) in enumerate(ranges):
+    for index, rows in enumerate(shown):
         if index:
             out.append("   ⋮\n", style="dim")
-        for lineno in range(start, min(end, len(source)) + 1):
-            text = source[lineno - 1].rstrip()
+        for lineno, text, folded in rows:
             entry = file_lines.get(str(lineno))
             ran = bool(entry and entry.get("hits"))
             out.append(f"{lineno:5d}  ", style="dim")
             out.append(text.ljust(width) if len(text) < width else text, style=None if ran else "dim")
             note = notes.get(lineno, "") if lineno not in marks else ""
+            if folded:
+                out.append("   " + folded, style="dim")
             if note:
                 out.append("   " + note, style="cyan")
             if lineno in marks:
@@ -137,20 +181,108 @@ def _exception_marks(exc: dict | None) -> dict[str, dict[int, str]]:
 def _exception_line(exc: dict | None) -> str:
     if not exc:
         return ""
+    cause = collection_cause(exc)
+    if cause is not None:
+        return f"{cause['type']}: {cause['message']}" if cause["message"] else cause["type"]
     message = (exc.get("message") or "").splitlines()
+    if exc["type"] == "UsageError" and message:  # a message of ours (e.g. no such test): it says it all
+        return message[0]
     return f"{exc['type']}: {message[0]}" if message else exc["type"]
+
+
+def exception_summary(exc: dict | None, project: Path) -> str:
+    """One line: the exception (a collection error's cause) and where it was raised."""
+    line = _exception_line(exc)
+    cause = collection_cause(exc) or exc or {}
+    if cause.get("file") and cause.get("line"):
+        path = cause["file"] if Path(cause["file"]).is_absolute() else str(project / cause["file"])
+        line += f" (at {_rel(path, project)}:{cause['line']})"
+    return line
+
+
+_E_LINE = re.compile(r"^E {1,3}(.*)$")
+_RAISED = re.compile(r"^([A-Za-z_][\w.]*): ?(.*)$|^([A-Za-z_][\w.]*)$")
+_FILE_LINE = re.compile(r'^\s*File "(.+)", line (\d+)')
+_LOCATION = re.compile(r"^(\S.*?):(\d+): in \S")
+
+
+def collection_cause(exc: dict | None) -> dict | None:
+    """The exception behind a collection error (pytest's report, as the run gives it in the
+    message): ``{type, message, file, line, source}`` with the file and line it points at (the
+    line with the syntax error, or the innermost line of the import that raised); None when ``exc``
+    is not a collection error or the report names no exception."""
+    if not exc or exc.get("type") != "CollectionError":
+        return None
+    report = (exc.get("message") or "").splitlines()
+    e_at = [i for i, text in enumerate(report) if _E_LINE.match(text)]
+    if not e_at:
+        return None
+    block: list[int] = [e_at[-1]]  # the last run of E lines: the exception pytest reports
+    while block[0] - 1 in e_at:
+        block.insert(0, block[0] - 1)
+    texts = [_E_LINE.match(report[i]).group(1) for i in block]  # type: ignore[union-attr]
+    at = next((i for i, text in enumerate(texts) if _RAISED.match(text)), None)  # the first line not indented
+    if at is None:
+        return None
+    raised = _RAISED.match(texts[at])
+    assert raised is not None
+    cause: dict = {
+        "type": raised.group(1) or raised.group(3),
+        "message": raised.group(2) or "",
+        "file": None,
+        "line": None,
+        "source": None,
+    }
+    for index, text in enumerate(texts[:at]):
+        where = _FILE_LINE.match(text)
+        if where:  # a SyntaxError: its own file and line, then the line of code and the caret
+            cause.update(file=where.group(1), line=int(where.group(2)))
+            shown = [t for t in texts[index + 1 : at] if t.strip()]
+            cause["source"] = "\n".join(shown) if shown else None
+            return cause
+    for index in range(block[0] - 1, -1, -1):
+        where = _LOCATION.match(report[index])
+        if where:
+            cause.update(file=where.group(1), line=int(where.group(2)))
+            code = report[index + 1].strip() if index + 1 < block[0] else ""
+            cause["source"] = code or None
+            break
+    return cause
+
+
+def _print_collection_cause(exc: dict | None, project: Path, last: bool = True) -> bool:
+    """Where a collection error comes from (file:line and the line of code); False if unknown."""
+    cause = collection_cause(exc)
+    if cause is None:
+        return False
+    if cause["file"]:
+        path = cause["file"] if Path(cause["file"]).is_absolute() else str(project / cause["file"])
+        console.print(Text(f"  {cause['type']} at {_rel(path, project)}:{cause['line']}", style="red"))
+    if cause["source"]:
+        console.print(Text("    " + cause["source"].replace("\n", "\n    "), style="dim"))
+    if last:
+        console.print(Text("  (pytest could not collect the tests; --json has its whole report)", style="italic"))
+    return True
 
 
 def print_trace(result: dict, project: Path, settings: Settings) -> None:
     status = result["status"]
     sign, style = _STATUS_STYLE.get(status, ("?", "yellow"))
     test = result.get("test")
-    title = test["nodeid"] if test else result.get("target", {}).get("call", "")
+    target = result.get("target") or {}
+    title = test["nodeid"] if test else target.get("call") or target.get("node") or ""
     header = Text(f"{sign} ", style=style)
     header.append(title, style="bold")
     if status != "ok" or result.get("exception"):
         header.append("  " + _exception_line(result.get("exception")), style=style)
     console.print(header)
+    if status in ("error", "syntax-error") and not result.get("lines"):
+        # Nothing ran: say why, in full, instead of an account of an empty run.
+        if not _print_collection_cause(result.get("exception"), project):
+            rest = (result.get("exception") or {}).get("message", "").splitlines()[1:]
+            if rest:
+                console.print(Text("  " + "\n  ".join(rest), style="dim"))
+        return
     _print_body(result, project, settings)
 
 
@@ -164,14 +296,37 @@ def _print_body(result: dict, project: Path, settings: Settings) -> None:
     for path in _files_in_order(lines):
         console.print(Text("  " + _rel(path, project), style="bold blue"))
         console.print(annotated_source(path, lines[path], settings, marks.get(path), result.get("calls")), end="")
+    consumed = result.get("consumed")
+    if consumed:
+        console.print(Text("  " + consumed_note(consumed, result["status"]), style="italic"))
     if result.get("return_repr") is not None:
-        console.print(Text(f"  returned {result['return_repr']}", style="green"))
+        shown = result["return_repr"]
+        shown = shown if len(shown) <= 2000 else shown[:2000] + "…"
+        console.print(Text(f"  returned {shown}", style="green"))
     stdout = result.get("stdout") or ""
     if stdout.strip():
         shown = stdout if len(stdout) < 2000 else stdout[:2000] + "…"
         console.print(Text("  output:", style="bold"))
         console.print(Text("    " + shown.rstrip().replace("\n", "\n    "), style="dim"))
     console.print(Text("  " + account(result, project), style="italic"))
+
+
+def consumed_note(consumed: dict, status: str = "ok") -> str:
+    """What semcoder did with a generator or coroutine that the call returned."""
+    kind = consumed["type"]
+    ended = {"exception": "it raised", "timeout": "time ran out"}.get(status, "it stopped")
+    if kind == "coroutine":
+        ran = "it ran to its end" if consumed.get("complete") else f"{ended} before it finished"
+        return f"The call returned a coroutine: semcoder ran it with asyncio.run under the trace ({ran})."
+    items = consumed.get("items") or 0
+    counted = f"{items} item{'s' if items != 1 else ''}"
+    if consumed.get("complete"):
+        how = f"all {counted}" if items else "it yielded nothing"
+    elif status == "ok":
+        how = f"stopped after {counted}: there were more"
+    else:
+        how = f"{ended} after {counted}"
+    return f"The call returned a {kind}: semcoder iterated it under the trace ({how})."
 
 
 def account(result: dict, project: Path) -> str:
@@ -201,7 +356,16 @@ def account(result: dict, project: Path) -> str:
 def print_debug(report: dict, project: Path, settings: Settings) -> None:
     summary = report.get("summary")
     if report["status"] != "ok":
+        uncollected = report.get("collect_errors") or []
+        if len(uncollected) > 1:
+            console.print(Text(f"✗ {report['target']}: pytest could not collect {len(uncollected)} files", style="red"))
+            for entry in uncollected:
+                exc = {"type": "CollectionError", "message": entry.get("message", "")}
+                console.print(Text(f"✗ {entry.get('nodeid')}: {_exception_line(exc)}", style="red"))
+                _print_collection_cause(exc, project, last=entry is uncollected[-1])
+            return
         console.print(Text(f"✗ {report['target']}: {_exception_line(report.get('exception'))}", style="red"))
+        _print_collection_cause(report.get("exception"), project)
         if report.get("stderr", "").strip():
             console.print(Text("    " + report["stderr"].strip().replace("\n", "\n    "), style="dim"))
         return

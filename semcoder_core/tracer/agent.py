@@ -13,12 +13,14 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import resource
 import signal
 import sys
 import threading
 import time
 import traceback
+import types
 from typing import Callable
 
 from .session import TargetFilter, TraceSession
@@ -260,6 +262,99 @@ def _session(request: dict) -> TraceSession:
     )
 
 
+# How many items of a generator that a call returns are consumed (and shown) under the trace.
+CONSUME_CAP = 1000
+
+
+def _consume(value: object, result: dict) -> Callable[[], str] | None:
+    """Run a generator, async generator or coroutine that the call returned, under the trace: a
+    generator is iterated up to ``CONSUME_CAP`` items (the caller closes it), a coroutine is awaited with
+    ``asyncio.run``. Records ``result["consumed"]`` and returns what makes the return repr (called
+    once tracing stopped, as the items' reprs are not the program's); None for any other value."""
+    if isinstance(value, (types.GeneratorType, types.AsyncGeneratorType)):
+        kind = "generator" if isinstance(value, types.GeneratorType) else "async generator"
+        consumed = result["consumed"] = {"type": kind, "items": 0, "complete": False}
+        items: list = []
+        if isinstance(value, types.GeneratorType):
+            for item in value:
+                if len(items) == CONSUME_CAP:
+                    break
+                items.append(item)
+                consumed["items"] = len(items)
+            else:
+                consumed["complete"] = True
+        else:
+            import asyncio
+
+            async def collect(agen) -> None:
+                async for item in agen:
+                    if len(items) == CONSUME_CAP:
+                        break
+                    items.append(item)
+                    consumed["items"] = len(items)
+                else:
+                    consumed["complete"] = True
+                await agen.aclose()
+
+            asyncio.run(collect(value))
+        cut = "" if consumed["complete"] else f" (the first {CONSUME_CAP} items; it was not exhausted)"
+        return lambda: f"<{kind}: {_full_repr(items)}{cut}>"
+    if isinstance(value, types.CoroutineType):
+        import asyncio
+
+        result["consumed"] = {"type": "coroutine", "items": None, "complete": False}
+        awaited = asyncio.run(value)
+        result["consumed"]["complete"] = True
+        return lambda: f"<coroutine: {_full_repr(awaited)}>"
+    return None
+
+
+def _close(generator: types.GeneratorType) -> None:
+    """Close a generator left open at the cap now, untraced but within the run's time limit (its
+    ``finally`` blocks run here, not after the result was sent)."""
+    try:
+        generator.close()
+    except Exception:  # noqa: BLE001 - what the program's cleanup raises is not the call's result
+        pass
+
+
+def _raised_at_call_site(exc: BaseException) -> bool:
+    """Raised by the call expression itself (``<semcoder-call>``), not inside the program's code."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename == "<semcoder-call>"
+
+
+def _undefined_name_message(exc: NameError, module, file: str) -> str:
+    """What the call's missing name is, and what the module does define (a close match first)."""
+    import difflib
+
+    name = getattr(exc, "name", None)
+    if not name:  # Python < 3.10
+        found = re.search(r"name '([^']+)' is not defined", str(exc))
+        name = found.group(1) if found else "?"
+    here = getattr(module, "__name__", None)
+    defined = sorted(
+        key
+        for key, value in vars(module).items()
+        if not key.startswith("_")
+        and isinstance(value, (types.FunctionType, type))
+        and getattr(value, "__module__", None) == here
+    )
+    base = os.path.basename(file)
+    text = f"the call uses the name {name!r}, which {base} does not define"
+    close = difflib.get_close_matches(name, defined, n=1)
+    if close:
+        text += f" (did you mean {close[0]!r}?)"
+    if defined:
+        shown = ", ".join(defined[:30]) + (", …" if len(defined) > 30 else "")
+        text += f"; it defines: {shown}"
+    else:
+        text += "; it defines no functions or classes"
+    return text
+
+
 def run_call(guard: Guard, request: dict, file: str, expr: str, timeout: float) -> dict:
     result: dict = {"status": "ok", "return_repr": None, "exception": None, "lines": {}, "calls": []}
     session = _session(request)
@@ -289,9 +384,22 @@ def run_call(guard: Guard, request: dict, file: str, expr: str, timeout: float) 
             return finish()
         guard.partial = finish
         session.start()
-        value = eval(code, module.__dict__)
+        try:
+            value = eval(code, module.__dict__)
+        except NameError as exc:
+            if not _raised_at_call_site(exc):
+                raise
+            session.stop()
+            message = _undefined_name_message(exc, module, file)
+            result.update(
+                status="error", exception={"type": "NameError", "message": message, "file": None, "line": None}
+            )
+            return finish()
+        shown = _consume(value, result)  # a generator or coroutine runs here, traced
         session.stop()  # the repr below is ours, not the program's
-        result["return_repr"] = _full_repr(value)
+        if isinstance(value, types.GeneratorType):
+            _close(value)
+        result["return_repr"] = _full_repr(value) if shown is None else shown()
     except RunTimeout:
         session.stop()
         result.update(status="timeout", exception=guard.timeout_exception())
