@@ -108,7 +108,11 @@ def fetch_sdist(lib: dict[str, Any], cache: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
         cmd += [f"{lib['name']}=={lib['version']}", "-d", tmp]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        # pip prepares the sdist's metadata: with the build backend of this interpreter when it has it (seconds),
+        # else in an isolated build environment it installs first
+        proc = subprocess.run([*cmd, "--no-build-isolation"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            proc = subprocess.run(cmd, capture_output=True, text=True)
         got = Path(tmp) / lib["sdist"]
         if proc.returncode != 0 or not got.is_file():
             raise SetupError(f"pip download of {lib['name']}=={lib['version']} failed:\n{proc.stderr[-2000:]}")
@@ -219,6 +223,7 @@ def compare(plain: dict[str, Any], debug: dict[str, Any]) -> dict[str, Any]:
         "crashed": [],
         "bad_ids": [],
         "traced_passes": [],
+        "entries": [],
         "debug_status": None,
         "debug_summary": None,
     }
@@ -243,6 +248,7 @@ def compare(plain: dict[str, Any], debug: dict[str, Any]) -> dict[str, Any]:
         status = entry.get("status")
         test_outcome = (entry.get("test") or {}).get("outcome")
         row = {"nodeid": node, "status": status, "outcome": test_outcome, "cause": _cause(entry)}
+        result["entries"].append(row)
         if not node or node not in plain_tests:
             result["bad_ids"].append(row)
         if status == "crashed" or test_outcome == "crashed":
@@ -269,6 +275,9 @@ def run_library(lib: dict[str, Any], manifest: dict[str, Any], args: argparse.Na
         shutil.rmtree(base)
     build_tree = unpack(sdist, base / "build")
     project = unpack(sdist, base / "project")
+    for extra in args.extra_test or []:  # a test file of the caller's (the slice test's known failures)
+        dest = project / lib["target"] / extra.name
+        shutil.copyfile(extra, dest)
     for rel in lib.get("remove", []):
         victim = project / rel["path"]
         if victim.is_dir():
@@ -360,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter the venvs are made from")
     parser.add_argument("--timeout", type=float, default=1800.0, help="limit for each pytest / debug run, seconds")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON document")
+    parser.add_argument(
+        "--extra-test",
+        type=Path,
+        action="append",
+        help="copy this test file into each library's target folder before both runs (repeatable)",
+    )
     parser.add_argument("--manifest", type=Path, default=MANIFEST, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
