@@ -278,10 +278,16 @@ def print_trace(result: dict, project: Path, settings: Settings) -> None:
     console.print(header)
     if status in ("error", "syntax-error") and not result.get("lines"):
         # Nothing ran: say why, in full, instead of an account of an empty run.
-        if not _print_collection_cause(result.get("exception"), project):
-            rest = (result.get("exception") or {}).get("message", "").splitlines()[1:]
+        exc = result.get("exception") or {}
+        if not _print_collection_cause(exc, project):
+            rest = (exc.get("message") or "").splitlines()[1:]
             if rest:
                 console.print(Text("  " + "\n  ".join(rest), style="dim"))
+            if exc.get("file") and exc.get("line"):
+                console.print(Text(f"  {exc['type']} at {_rel(exc['file'], project)}:{exc['line']}", style="red"))
+                source = _read(exc["file"])
+                if 0 < exc["line"] <= len(source):
+                    console.print(Text("    " + source[exc["line"] - 1].strip(), style="dim"))
         return
     _print_body(result, project, settings)
 

@@ -120,6 +120,17 @@ def test_a_missing_name_in_text_output(tmp_path, capsys):
     assert "Ran 0 functions" not in out  # nothing ran: no account of an empty run
 
 
+def test_a_file_that_does_not_parse_shows_the_line(tmp_path, capsys):
+    src = tmp_path / "bad.py"
+    src.write_text("def ok():\n    return 1\n\n\ndef f(:\n    pass\n")
+    code, out, _ = run(capsys, "trace", src, "--call", "f()")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("✗ f()  SyntaxError: ")
+    assert lines[1] == "  SyntaxError at bad.py:5"
+    assert lines[2] == "    def f(:"
+
+
 # -- collection errors -----------------------------------------------------------------------------
 
 
