@@ -171,6 +171,8 @@ def fix(args, settings: Settings) -> int:
             propose=propose,
         )
     document = report.document(target.project)
+    if report.status == "error" and report.message == f"pytest found no test {target.node}":
+        document["message"] = no_test_message(target)
     if backend is not None:
         document["model"] = {"name": backend.name, "notes": notes}
     if args.json:

@@ -55,6 +55,10 @@ def test_unknown_node_id_exits_1_and_says_how_to_list_the_tests(capsys, monkeypa
     code, out, err = run(capsys, "explain", node, "--no-model")
     assert code == 1 and out == ""
     assert err.startswith(f"semcoder: pytest found no test {node}: list the tests it finds with {listing}")
+    code, out, _ = run(capsys, "fix", node, "--no-model")
+    assert code == 1 and out.startswith(
+        f"✗ {node}: pytest found no test {node}: list the tests it finds with {listing}"
+    )
 
 
 def test_trace_of_a_file_without_tests_asks_for_call(capsys, monkeypatch):
