@@ -130,6 +130,14 @@ class Compare(TypedDict):
 # -- runs ------------------------------------------------------------------------------------------
 
 
+class Consumed(TypedDict):
+    """A generator or coroutine that a traced call returned, run by semcoder under the trace."""
+
+    type: str  # generator, async generator, coroutine
+    items: Optional[int]  # items taken (None for a coroutine)
+    complete: bool  # ran to its end (False: cut at the cap, or it raised or ran out of time)
+
+
 class _TraceRequired(TypedDict):
     status: str  # ok, exception, timeout, memory-limit, crashed, syntax-error, error
     return_repr: Optional[str]
@@ -148,7 +156,8 @@ class Trace(_TraceRequired, total=False):
     wall_s: float
     isolation: str
     peak_rss_kb: int
-    target: Dict[str, str]  # trace FILE --call: {"file", "call"}
+    target: Dict[str, str]  # trace FILE --call: {"file", "call"}; trace NODE_ID: {"node"}
+    consumed: Consumed  # the call returned a generator or coroutine (tracer/agent.py _consume)
     test: Optional[TestInfo]  # a traced test: its facts (TestResult without lines, calls, stdout)
     tests_run: int
     error: str
@@ -231,6 +240,7 @@ __all__ = [
     "CallRecord",
     "CollectError",
     "Compare",
+    "Consumed",
     "ExceptionInfo",
     "Failure",
     "FileLines",
