@@ -11,6 +11,21 @@ from .sandbox import Sandbox
 # A run that could not start the tests at all (the exit code 1 of the CLI).
 FAILED_TO_RUN = {"syntax-error", "error"}
 
+# A traced test's time limit is max(its untraced time x this factor, the run's timeout_s). The
+# tracer's per-test slowdown, measured with benchmarks/debug_suite.py (traced / untraced time of
+# each test of a suite, 2 cores, Python 3.11): on the examples' and real libraries' tests the median
+# is ~3x and the slowest ~12x; benchmarks/tracer_overhead.py's loop-heavy worst case is ~10x on
+# 3.11 (sys.settrace) and less on 3.12+ (sys.monitoring). 20 leaves room for a noisy machine.
+TRACED_OVERHEAD_FACTOR = 20.0
+# The untraced run of a whole suite must not fail a healthy slow test: each test may take this long
+# (the whole run has its own limit, commands.SUITE_TIMEOUT_S).
+UNTRACED_TEST_TIMEOUT_S = 300.0
+
+
+def traced_limit(sandbox: Sandbox, untraced_s: float | None) -> float:
+    """The time limit of a traced test that took ``untraced_s`` untraced (None: not known)."""
+    return max((untraced_s or 0.0) * TRACED_OVERHEAD_FACTOR, sandbox.limits.timeout_s)
+
 
 def test_result(sandbox: Sandbox, target: Target) -> dict:
     """Trace one node id; the trace document of its test, with the run's status."""
@@ -21,15 +36,30 @@ def test_result(sandbox: Sandbox, target: Target) -> dict:
     return test_document(tests[0], run, len(tests))
 
 
-def traced_tests(sandbox: Sandbox, project: Path, nodes: list[str], bar) -> list[dict]:  # bar: cli progress
+def traced_tests(
+    sandbox: Sandbox, project: Path, nodes: list[str], bar, durations: dict[str, float] | None = None
+) -> list[dict]:  # bar: cli progress
     """Trace the tests in one pytest run (one start-up, which can take seconds). Each test has its
-    own time limit inside that run; a test the run never reached (it crashed, or ran out of time
-    as a whole) is traced again on its own."""
+    own time limit inside that run, calibrated on its untraced time (``durations``, seconds by node
+    id; see :func:`traced_limit`); a test the run never reached (it ran out of time as a whole) is
+    traced again on its own. A test without an untraced time that times out traced is timed
+    untraced, then traced again under the calibrated limit."""
     if not nodes:
         return []
+    durations = dict(durations or {})
     bar.step(f"Tracing {len(nodes)} failing test{'s' if len(nodes) != 1 else ''}")
-    run = sandbox.run_tests(nodes, trace=True)
+    limits = {n: traced_limit(sandbox, durations.get(n)) for n in nodes}
+    run = sandbox.run_tests(nodes, trace=True, test_timeouts=limits)
     by_id = {t["nodeid"]: t for t in run.get("tests") or []}
+    uncalibrated = [n for n in nodes if n not in durations and (by_id.get(n) or {}).get("outcome") == "timeout"]
+    if uncalibrated:
+        bar.step(f"Timing {len(uncalibrated)} test{'s' if len(uncalibrated) != 1 else ''} untraced")
+        plain = sandbox.run_tests(uncalibrated, trace=False, test_timeout_s=UNTRACED_TEST_TIMEOUT_S)
+        timed = {t["nodeid"]: t["duration_s"] for t in plain.get("tests") or [] if t["outcome"] != "timeout"}
+        if timed:
+            limits = {n: traced_limit(sandbox, d) for n, d in timed.items()}
+            again = sandbox.run_tests(list(timed), trace=True, test_timeouts=limits)
+            by_id.update({t["nodeid"]: t for t in again.get("tests") or []})
     out = []
     for node in nodes:
         test = by_id.get(node)
@@ -42,7 +72,13 @@ def traced_tests(sandbox: Sandbox, project: Path, nodes: list[str], bar) -> list
     return out
 
 
-STATUS_OF_OUTCOME = {"passed": "ok", "skipped": "ok", "timeout": "timeout", "crashed": "crashed"}
+STATUS_OF_OUTCOME = {
+    "passed": "ok",
+    "skipped": "ok",
+    "timeout": "timeout",
+    "crashed": "crashed",
+    "memory-limit": "memory-limit",
+}
 
 
 def test_document(test: dict, run: dict, tests_run: int) -> dict:

@@ -10,13 +10,15 @@ from ..config import Settings
 from ..errors import SemcoderError, UsageError
 from ..project import Target, find_root, parse_target
 from ..tasks import CHECK_STATES
-from ..testruns import FAILED_TO_RUN, test_result, traced_tests
+from ..testruns import FAILED_TO_RUN, UNTRACED_TEST_TIMEOUT_S, test_result, traced_tests
 from . import output
 
 # Exit codes (design.md): 0 success, 1 the target could not run as asked (FAILED_TO_RUN), 2 usage error.
 
-# The whole suite run of `debug` (each test also has its own limit, the `run.timeout_seconds` setting).
-SUITE_TIMEOUT_S = 600.0
+# The whole untraced suite run of `debug`; each test of it may take UNTRACED_TEST_TIMEOUT_S. The
+# failing tests are then traced, each under max(its untraced time x TRACED_OVERHEAD_FACTOR, the
+# `run.timeout_seconds` setting) (testruns.traced_limit).
+SUITE_TIMEOUT_S = 1800.0
 
 
 def trace(args, settings: Settings) -> int:
@@ -87,20 +89,25 @@ def debug(args, settings: Settings) -> int:
     with output.progress(enabled=not args.json) as bar:
         if target.is_node_id:
             failing = [target.node]
+            durations = None  # not timed: traced under the floor, timed untraced if it runs out
             report["summary"] = None
         else:
             bar.step(f"Running the tests in {target.node}")
-            run = sandbox.run_tests([target.node], trace=False, total_timeout_s=SUITE_TIMEOUT_S)
-            if run["status"] not in ("ok", "exception"):
+            run = sandbox.run_tests(
+                [target.node], trace=False, total_timeout_s=SUITE_TIMEOUT_S, test_timeout_s=UNTRACED_TEST_TIMEOUT_S
+            )
+            # A test that crashed or ran out of memory is one failing test: the others ran on.
+            if run["status"] not in ("ok", "exception", "memory-limit", "crashed") or not run.get("tests"):
                 report.update(status=run["status"], exception=run.get("exception"), tests=[])
                 report["stderr"] = (run.get("stderr") or "")[-2000:]
                 report["collect_errors"] = run.get("collect_errors") or []
                 return _finish(args, report, target.project, settings)
             tests = run.get("tests", [])
             failing = [t["nodeid"] for t in tests if t["outcome"] not in ("passed", "skipped")]
+            durations = {t["nodeid"]: t["duration_s"] for t in tests if t["outcome"] != "timeout"}
             report["summary"] = _summary(tests)
         bar.start_tests(len(failing))
-        traced = traced_tests(sandbox, target.project, failing, bar)
+        traced = traced_tests(sandbox, target.project, failing, bar, durations)
     report["tests"] = traced
     if target.is_node_id and traced and traced[0]["status"] in FAILED_TO_RUN:  # the node id could not run
         if found_no_test(traced[0]):

@@ -8,6 +8,13 @@ to a throwaway uid, because the kernel does not apply RLIMIT_NPROC to root.
 Fallback: the project is copied to a temporary folder that the run may
 scribble on; paths in the result are mapped back. As root, a pids cgroup caps
 and later kills every process of the run (setsid cannot escape it).
+
+Memory (both modes): where a memory cgroup can be made (root, cgroup v1 or a
+delegated v2 subtree) the kernel holds the whole run to the memory it uses
+(resident set, tmpfs files), not to the address space it reserves; see
+:class:`RunCgroups`. Processes: the kernel's task limits (RLIMIT_NPROC, pids.max)
+count threads too, so they are only a high backstop (``TASKS_FOR_THREADS``);
+the run's process count is held by the tracer (agent.Guard).
 """
 
 from __future__ import annotations
@@ -34,7 +41,15 @@ _COPY_IGNORE = shutil.ignore_patterns(
     ".ruff_cache",
     "*.pyc",
 )
-_CGROUP_PIDS = Path("/sys/fs/cgroup/pids")
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
+_CGROUP_PIDS = _CGROUP_ROOT / "pids"
+# Threads the run may start on top of its processes: RLIMIT_NPROC and pids.max count every
+# thread, and a test suite may start a hundred (plus numpy's BLAS threads, one per core).
+TASKS_FOR_THREADS = 1024
+# The kernel's memory limit sits this far above the limit the tracer enforces itself with a
+# MemoryError at the running line (agent.Guard checks its own resident memory every 20 ms of CPU;
+# a 32 MB-per-step bomb overshoots it by about 100 MB before the check runs).
+MEMORY_HEADROOM = 0.25
 _uids = itertools.count()
 
 
@@ -156,27 +171,142 @@ def copy_project(project: str, dest: str, world_readable: bool = False) -> str:
     return target
 
 
+def _own_cgroup(controller: str) -> tuple[Path, int] | None:
+    """The folder of this process's cgroup for ``controller`` and the cgroup version, where a
+    child cgroup can be made there (v1: the controller's hierarchy is mounted and writable; v2:
+    the controller is enabled for the children of this process's cgroup)."""
+    try:
+        with open("/proc/self/cgroup") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _id, names, path = line.split(":", 2)
+        if controller in names.split(","):
+            folder = _CGROUP_ROOT / controller / path.lstrip("/")
+            if folder.is_dir() and os.access(folder, os.W_OK):
+                return folder, 1
+    for line in lines:
+        if line.startswith("0::"):
+            for mount in (_CGROUP_ROOT / "unified", _CGROUP_ROOT):
+                folder = mount / line[3:].lstrip("/")
+                try:
+                    enabled = (folder / "cgroup.subtree_control").read_text().split()
+                except OSError:
+                    continue
+                if controller in enabled and os.access(folder, os.W_OK):
+                    return folder, 2
+    return None
+
+
+class RunCgroups:
+    """The cgroups of one run: memory (both modes) and pids (copy mode), where they can be made.
+
+    Memory is limited on what the run uses: the cgroup counts resident pages and tmpfs files of
+    every process of the run; page cache is reclaimed before anything is killed. When the run goes
+    past it the kernel kills a process of the run (SIGKILL), which :meth:`oom_kills` counts."""
+
+    def __init__(self, run_id: str, memory_mb: int | None, max_tasks: int | None) -> None:
+        self.memory: Path | None = None
+        self.memory_version = 0
+        self.pids: Path | None = None
+        if os.geteuid() != 0:
+            return
+        if memory_mb is not None:
+            found = _own_cgroup("memory")
+            if found is not None:
+                limit = int(memory_mb * (1 + MEMORY_HEADROOM)) * 1024 * 1024
+                folder, version = found
+                settings = (
+                    [("memory.limit_in_bytes", limit), ("memory.memsw.limit_in_bytes", limit)]
+                    if version == 1
+                    else [("memory.max", limit), ("memory.swap.max", 0)]
+                )
+                self.memory = self._make(folder / f"semcoder-{run_id}", settings)
+                self.memory_version = version if self.memory is not None else 0
+        if max_tasks is not None and os.access(_CGROUP_PIDS, os.W_OK):
+            self.pids = self._make(_CGROUP_PIDS / f"semcoder-{run_id}", [("pids.max", max_tasks)])
+
+    @staticmethod
+    def _make(path: Path, settings: list[tuple[str, int]]) -> Path | None:
+        try:
+            path.mkdir()
+        except OSError:
+            return None
+        for name, value in settings:
+            try:
+                (path / name).write_text(str(value))
+            except OSError:
+                if not name.startswith(("memory.memsw", "memory.swap")):  # absent without swap accounting
+                    _remove_cgroup(path)
+                    return None
+        return path
+
+    def enter_prefix(self) -> list[str]:
+        """A command prefix that moves itself into the cgroups, then runs the rest of the command:
+        every process of the run starts inside (no window between start and adoption)."""
+        folders = [p for p in (self.memory, self.pids) if p is not None]
+        if not folders:
+            return []
+        script = " && ".join(f"echo $$ > '{folder}/cgroup.procs'" for folder in folders)
+        return ["/bin/sh", "-c", script + ' && exec "$@"', "semcoder-enter"]
+
+    def oom_kills(self) -> int:
+        """Processes of the run the kernel killed for going past the memory limit."""
+        if self.memory is None:
+            return 0
+        name = "memory.oom_control" if self.memory_version == 1 else "memory.events"
+        try:
+            for line in (self.memory / name).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def peak_mb(self) -> float | None:
+        if self.memory is None:
+            return None
+        name = "memory.max_usage_in_bytes" if self.memory_version == 1 else "memory.peak"
+        try:
+            return int((self.memory / name).read_text()) / 1024 / 1024
+        except (OSError, ValueError):
+            return None
+
+    def members(self) -> set[int]:
+        pids: set[int] = set()
+        for folder in (self.memory, self.pids):
+            if folder is not None:
+                try:
+                    pids.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
+                except (OSError, ValueError):
+                    pass
+        return pids
+
+    def remove(self) -> None:
+        for folder in (self.memory, self.pids):
+            if folder is not None:
+                _remove_cgroup(folder)
+
+
+def _remove_cgroup(path: Path) -> None:
+    for _ in range(100):
+        try:
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
 class ProcessGroupCage:
-    """Collects and kills every process of a fallback run."""
+    """Collects and kills every process of a fallback run (its cgroups, its run id)."""
 
-    def __init__(self, run_id: str, max_processes: int) -> None:
+    def __init__(self, run_id: str, cgroups: RunCgroups) -> None:
         self.run_id = run_id
-        self.cgroup: Path | None = None
-        if os.geteuid() == 0 and os.access(_CGROUP_PIDS, os.W_OK):
-            try:
-                path = _CGROUP_PIDS / f"semcoder-{run_id}"
-                path.mkdir()
-                (path / "pids.max").write_text(str(max_processes + 1))
-                self.cgroup = path
-            except OSError:
-                self.cgroup = None
-
-    def adopt(self, pid: int) -> None:
-        if self.cgroup is not None:
-            try:
-                (self.cgroup / "cgroup.procs").write_text(str(pid))
-            except OSError:
-                pass
+        self.cgroups = cgroups
 
     def kill_all(self, pgid: int | None) -> None:
         if pgid is not None:
@@ -193,21 +323,9 @@ class ProcessGroupCage:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-        if self.cgroup is not None:
-            for _ in range(100):
-                try:
-                    self.cgroup.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.01)
 
     def _members(self) -> list[int]:
-        pids: set[int] = set()
-        if self.cgroup is not None:
-            try:
-                pids.update(int(p) for p in (self.cgroup / "cgroup.procs").read_text().split())
-            except OSError:
-                pass
+        pids = self.cgroups.members()
         marker = f"SEMCODER_RUN_ID={self.run_id}".encode()
         for entry in os.listdir("/proc"):
             if entry.isdigit() and int(entry) != os.getpid():

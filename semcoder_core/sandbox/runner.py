@@ -145,17 +145,117 @@ class Sandbox:
         total_timeout_s: float | None = None,
         overlay: dict[str, str] | None = None,
         cancel: threading.Event | None = None,
+        test_timeouts: dict[str, float] | None = None,
+        test_timeout_s: float | None = None,
     ) -> dict:
         """Run pytest node ids (or paths); with ``trace``, each test gets its own trace.
 
-        Each test has ``limits.timeout_s`` of its own: one that runs out is reported as a timeout and
-        the run goes on with the next. The whole run (interpreter and pytest start-up, collection,
-        every test) ends at ``total_timeout_s``, by default start-up time plus the time of each node."""
+        Each test has a time limit of its own: ``test_timeouts[nodeid]``, else ``test_timeout_s``,
+        else ``limits.timeout_s``; one that runs out is reported as a timeout and the run goes on
+        with the next. The whole run (interpreter and pytest start-up, collection, every test) ends
+        at ``total_timeout_s``, by default start-up time plus each node's limit.
+
+        Results stream from the process as each test ends. When the process dies mid-suite
+        (segfault, ``os._exit``, the kernel's OOM kill) or pytest breaks in its own code
+        (INTERNALERROR), the test that was running is reported (``crashed``, ``memory-limit``)
+        and the tests left run in a new process, like pytest-xdist does for a crashed worker."""
+        per_test = test_timeout_s or self.limits.timeout_s
         if total_timeout_s is None:
-            total_timeout_s = STARTUP_S + self.limits.timeout_s * max(len(node_ids), 1)
-        request = {"mode": "pytest", "node_ids": list(node_ids), "trace": trace, "test_timeout": self.limits.timeout_s}
-        raw = self._run(request, targets, total_timeout_s, overlay, cancel)
-        return self._single(raw)
+            limits = [(test_timeouts or {}).get(n, per_test) for n in node_ids] or [per_test]
+            total_timeout_s = STARTUP_S + sum(limits)
+        deadline = time.monotonic() + total_timeout_s
+        tests: dict[str, dict] = {}
+        args = list(node_ids)
+        collected: list[str] | None = None
+        first: dict | None = None
+        last: dict | None = None
+        restarts = 0
+        broken = False
+        while True:
+            request = {
+                "mode": "pytest",
+                "node_ids": args,
+                "trace": trace,
+                "test_timeout": per_test,
+                "test_timeouts": dict(test_timeouts or {}),
+                "stream": True,
+            }
+            budget = max(deadline - time.monotonic(), 1.0)
+            raw = self._run(request, targets, budget, overlay, cancel)
+            summary, running, paths = None, None, {}
+            for event in raw.results:
+                kind = event.get("event")
+                if kind == "collected":
+                    paths = dict(zip(event["nodeids"], event["paths"]))
+                    if collected is None:
+                        collected = list(event["nodeids"])
+                elif kind == "start":
+                    running = event["nodeid"]
+                elif kind == "test":
+                    tests[event["test"]["nodeid"]] = event["test"]
+                    running = None if running == event["test"]["nodeid"] else running
+                else:
+                    summary = event
+            if summary is not None:
+                for test in summary.get("tests") or []:
+                    tests[test["nodeid"]] = test
+                running = None if running in tests else running
+            elif running is not None:  # the process died while this test ran
+                tests[running] = self._crashed_test(running, raw)
+            last = summary if summary is not None else self._no_result(raw)
+            last.update(
+                stdout=raw.stdout,
+                stderr=raw.stderr[-20_000:],
+                stdout_truncated=raw.stdout_truncated,
+                wall_s=raw.duration_s,
+            )
+            first = first or last
+            internal = summary is not None and bool(summary.get("internal_error"))
+            # os._exit sends the run so far with the status "crashed" before the process ends.
+            broken = summary is None or internal or summary.get("status") == "crashed"
+            left = [n for n in (collected or []) if n not in tests]
+            if not broken or not left or collected is None or raw.killed or raw.cancelled:
+                break
+            if time.monotonic() >= deadline or restarts >= len(collected):
+                break
+            restarts += 1
+            args = [paths.get(n, n) for n in left]
+        if first is not None and first is not last and first.get("collect_errors") and not last.get("collect_errors"):
+            last["collect_errors"] = first["collect_errors"]
+        result = dict(last or {})
+        order = {n: i for i, n in enumerate(collected or [])}
+        result["tests"] = sorted(tests.values(), key=lambda t: order.get(t["nodeid"], len(order)))
+        result["isolation"] = self.isolation
+        result["restarts"] = restarts
+        if result["tests"] and (restarts or broken):
+            result.update(_run_status(result, self.limits.memory_mb))
+        result.setdefault("duration_s", result.get("wall_s", 0.0))
+        return result
+
+    def _crashed_test(self, nodeid: str, raw: RawRun) -> dict:
+        """The test a process died in: why, from how it ended (``crashed``, ``memory-limit``, ``timeout``)."""
+        why = self._no_result(raw)
+        outcome = why["status"] if why["status"] in ("memory-limit", "timeout") else "crashed"
+        test = {
+            "nodeid": nodeid,
+            "outcome": outcome,
+            "duration_s": raw.duration_s,
+            "exception": why["exception"],
+            "stdout": "",
+            "lines": {},
+            "calls": [],
+        }
+        message = why["exception"]["message"]
+        test["failure"] = {
+            "test": nodeid,
+            "message": message,
+            "full_message": message,
+            "file": why["exception"]["file"],
+            "line": why["exception"]["line"],
+            "expected": None,
+            "actual": None,
+        }
+        return test
 
     def check_candidates(
         self,
@@ -269,6 +369,11 @@ class Sandbox:
             message = f"the process exited with code {code} before reporting"
             if "MemoryError" in raw.stderr:
                 status, message = "memory-limit", f"ran out of memory (limit {self.limits.memory_mb} MB)"
+        if not raw.killed and raw.extra.get("oom_kills"):
+            status = "memory-limit"
+            message = (
+                f"used more than its memory limit ({self.limits.memory_mb} MB in use) and was killed by the kernel"
+            )
         return {
             "status": status,
             "return_repr": None,
@@ -294,6 +399,8 @@ class Sandbox:
         project = str(self.project)
         run_root = project
         cage = None
+        max_tasks = limits.max_processes + isolation.TASKS_FOR_THREADS + 1
+        cgroups = isolation.RunCgroups(run_id, limits.memory_mb, max_tasks if self.isolation == "copy" else None)
         try:
             if self.isolation == "copy":
                 run_root = isolation.copy_project(project, work)
@@ -306,6 +413,11 @@ class Sandbox:
                 timeout=timeout_s,
                 memory_mb=limits.memory_mb,
                 max_processes=limits.max_processes,
+                max_tasks=max_tasks,
+                memory_cgroup=cgroups.memory is not None,
+                process_count="namespace"
+                if self.isolation == "bwrap"
+                else (str(cgroups.pids / "cgroup.procs") if cgroups.pids is not None else None),
                 max_file_mb=limits.max_file_mb,
                 caps=self.caps,
                 core=self.core,
@@ -359,7 +471,8 @@ class Sandbox:
                 cmd += [self.interpreter.executable, "-m", "semcoder_tracer", request_file]
                 popen_env = env
                 cwd = run_root
-                cage = isolation.ProcessGroupCage(run_id, limits.max_processes)
+                cage = isolation.ProcessGroupCage(run_id, cgroups)
+            cmd = cgroups.enter_prefix() + cmd
             cmd.append(str(write_fd))
             if cancel is not None and cancel.is_set():  # cancelled while being set up: start nothing
                 os.close(read_fd)
@@ -382,22 +495,23 @@ class Sandbox:
             except OSError as exc:
                 os.close(read_fd)
                 if cage is not None:
-                    cage.kill_all(None)  # removes its cgroup
+                    cage.kill_all(None)
                 raise SemcoderError(f"cannot start the sandbox: {exc}") from exc
             finally:
                 os.close(write_fd)
-            if cage is not None:
-                cage.adopt(proc.pid)
             raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage, cancel, on_result)
             if raw.cancelled:
                 raise RunCancelled("the run was cancelled")
             raw.duration_s = round(time.monotonic() - started, 6)
             raw.timeout_s = timeout_s
+            raw.extra["oom_kills"] = cgroups.oom_kills()
+            raw.extra["memory_peak_mb"] = cgroups.peak_mb()
             if run_root != project:
                 raw.results = [_map_paths(r, run_root, project) for r in raw.results]
                 raw.stderr = raw.stderr.replace(run_root, project)
             return raw
         finally:
+            cgroups.remove()  # after the run's processes are gone (_terminate)
             shutil.rmtree(work, ignore_errors=True)
 
     def _collect(
@@ -505,6 +619,24 @@ class Sandbox:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _run_status(result: dict, memory_mb: int) -> dict:
+    """Status and exception of a run assembled from several processes: those of its first failing test."""
+    bad = {"failed": "exception", "error": "exception", "timeout": "exception", "crashed": "exception"}
+    for test in result["tests"]:
+        if test["outcome"] == "memory-limit" or (test.get("exception") or {}).get("type") == "MemoryError":
+            message = f"ran out of memory (limit {memory_mb} MB)"
+            return {
+                "status": "memory-limit",
+                "exception": {"type": "MemoryError", "message": message, "file": None, "line": None},
+            }
+    for test in result["tests"]:
+        if test["outcome"] in bad:
+            return {"status": bad[test["outcome"]], "exception": test["exception"]}
+    if result.get("status") == "crashed":  # every test ended; the process died after the last one
+        return {"status": "ok", "exception": None}
+    return {}
 
 
 def _announce(received: bytearray, chunk: bytes, on_result: Callable[[dict], None]) -> None:

@@ -8,6 +8,7 @@ own output stays on stdout/stderr, where the parent caps it.
 
 from __future__ import annotations
 
+import errno
 import faulthandler
 import importlib
 import importlib.util
@@ -37,6 +38,14 @@ class TestTimeout(BaseException):
     __test__ = False  # not a pytest test class
 
 
+class FixtureTimeout(TestTimeout, Exception):
+    """TestTimeout raised in a fixture's setup or teardown: also an ``Exception``, the kind pytest
+    records there while it finishes its bookkeeping (a BaseException would leave fixtures of the
+    test set up, and the next test would fail with "previous item was not torn down properly")."""
+
+    __test__ = False
+
+
 class Guard:
     """Limits and tripwires for the traced program; see platform-notes.md for what each one stops."""
 
@@ -54,20 +63,39 @@ class Guard:
         self.is_target = TargetFilter.shared(request.get("targets") or [request["project"]])
         self.partial: Callable[[], dict] | None = None  # the result so far, for os._exit
         self.real_exit: Callable[[int], None] = os._exit
+        # Where the limits may raise into the program: anywhere (a call), or, once ``gated`` (a
+        # pytest run), only in the test's own code: during its setup, call or teardown (``in_test``
+        # names the phase) and not in a frame of ``machinery`` (pytest's and pluggy's folders).
+        # Raised in pytest's own code they would end the whole session with INTERNALERROR.
+        self.gated = False
+        self.in_test: str | None = None
+        self.machinery: tuple[str, ...] = ()
+        self.memory_limit = int(request.get("memory_mb", 1024)) * 1024 * 1024
+        self.memory_hit = False
+        self.max_processes = request.get("max_processes")
+        self.count_processes: Callable[[], int] = lambda: 0
+        self.base_processes = 0
 
     def install(self) -> None:
         mb = 1024 * 1024
-        memory = int(self.request.get("memory_mb", 1024)) * mb
         limits = [
-            (resource.RLIMIT_AS, memory),
             (resource.RLIMIT_FSIZE, int(self.request.get("max_file_mb", 64)) * mb),
             (resource.RLIMIT_CORE, 0),
         ]
+        if not self.request.get("memory_cgroup"):
+            # No kernel limit on memory in use (no memory cgroup could be made): a backstop on
+            # private writable mappings for what the resident-memory check below cannot see
+            # (child processes, one huge allocation). Not the limit itself: thread stacks (8 MB
+            # each) and allocator arenas count there in full (measured: 100 idle threads 830 MB,
+            # numpy + OpenBLAS 127 MB, against 15 and 38 MB resident).
+            limits.append((resource.RLIMIT_DATA, 4 * self.memory_limit))
         cpu = int(self.timeout) + 2
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
-        nproc = self.request.get("max_processes")
+        nproc = self.max_processes
         if nproc is not None and os.geteuid() != 0:
-            limits.append((resource.RLIMIT_NPROC, int(nproc) + _processes_of_uid(os.getuid())))
+            # A backstop: the kernel counts threads too. The process limit itself is _limit_processes.
+            tasks = int(self.request.get("max_tasks", int(nproc) + 1024))
+            limits.append((resource.RLIMIT_NPROC, tasks + _processes_of_uid(os.getuid())))
         for which, value in limits:
             soft, hard = resource.getrlimit(which)
             if hard != resource.RLIM_INFINITY:
@@ -78,7 +106,15 @@ class Guard:
         faulthandler.enable(file=sys.stderr, all_threads=False)
         signal.signal(signal.SIGALRM, self._on_timeout)
         signal.signal(signal.SIGXCPU, self._on_timeout)
+        # Memory in use, checked every 20 ms of CPU time (a program that allocates uses CPU; an
+        # idle one is never interrupted): past the limit, MemoryError at the running line.
+        signal.signal(signal.SIGPROF, self._on_memory_tick)
+        signal.setitimer(signal.ITIMER_PROF, MEMORY_CHECK_S, MEMORY_CHECK_S)
         sys.addaudithook(_deny_network)
+        if self.max_processes is not None:
+            self.count_processes = _process_counter(self.request)
+            self.base_processes = self.count_processes()
+            sys.addaudithook(self._limit_processes)
         real_exit = self.real_exit = os._exit
 
         def _exit(code: int = 0) -> None:
@@ -91,6 +127,9 @@ class Guard:
                     "file": None,
                     "line": None,
                 }
+                for test in result.get("tests") or []:  # a pytest run: the test that was running
+                    if test.get("outcome") == "crashed" and test.get("exception") is None:
+                        test["exception"] = dict(result["exception"])
                 self.emit(result)
             real_exit(code)
 
@@ -113,12 +152,24 @@ class Guard:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _on_timeout(self, signum, frame) -> None:
+        if self.raising is TestTimeout and not self._in_user_code(frame):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)  # in pytest's own code: raise once back in the test's
+            return
         if not self.timed_out:
             self.timed_out = True
             self.where = self._innermost_target(frame)
         # Re-arm: if the program swallows this one, the next one comes soon.
         signal.setitimer(signal.ITIMER_REAL, 0.25)
+        if self.raising is TestTimeout and self.in_test in ("setup", "teardown"):
+            raise FixtureTimeout()
         raise self.raising()
+
+    def _in_user_code(self, frame) -> bool:
+        if not self.gated:
+            return True
+        if not self.in_test:
+            return False
+        return frame is None or not frame.f_code.co_filename.startswith(self.machinery)
 
     def _innermost_target(self, frame):
         while frame is not None:
@@ -129,6 +180,26 @@ class Guard:
 
     def release_memory(self) -> None:
         self.ballast = None
+
+    def _on_memory_tick(self, signum, frame) -> None:
+        if not self._in_user_code(frame):
+            return
+        if os.getpid() != self.pid:  # a fork of the program: its memory is the cgroup's to hold
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            return
+        used = _anonymous_resident()
+        if used > self.memory_limit:
+            self.memory_hit = True
+            limit = self.memory_limit // (1024 * 1024)
+            raise MemoryError(f"ran out of memory (limit {limit} MB): the program used {used // (1024 * 1024)} MB")
+
+    def _limit_processes(self, event: str, args) -> None:
+        if event in _STARTS_PROCESS:
+            started = self.count_processes() - self.base_processes
+            if started >= int(self.max_processes or 0):
+                raise BlockingIOError(
+                    errno.EAGAIN, f"the run may start {self.max_processes} processes (semcoder sandbox)"
+                )
 
     def emit(self, result: dict) -> None:
         if os.getpid() != self.pid:
@@ -155,6 +226,60 @@ def _deny_network(event: str, args) -> None:
             raise PermissionError(f"network access is blocked in the semcoder sandbox ({event})")
     elif event == "socket.getaddrinfo":
         raise PermissionError("network access is blocked in the semcoder sandbox (getaddrinfo)")
+
+
+MEMORY_CHECK_S = 0.02
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+# Audit events of the calls that start a process (multiprocessing's spawn and C code calling fork()
+# are held by the kernel's backstop only).
+_STARTS_PROCESS = frozenset(("os.fork", "os.forkpty", "subprocess.Popen", "os.posix_spawn", "os.system"))
+
+
+def _anonymous_resident() -> int:
+    """Bytes of this process's memory in use that are its own (resident, not file-backed)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            fields = fh.read().split()
+        return (int(fields[1]) - int(fields[2])) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _process_counter(request: dict) -> Callable[[], int]:
+    """Counts the run's processes (not threads): the pid namespace's /proc (bwrap), the run's pids
+    cgroup (copy mode as root), else processes carrying the run's id in their environment."""
+    how = request.get("process_count")
+    if how == "namespace":
+
+        def count() -> int:
+            return sum(1 for entry in os.listdir("/proc") if entry.isdigit())
+
+        return count
+    if how:
+        procs = str(how)
+
+        def count_cgroup() -> int:
+            try:
+                with open(procs) as fh:
+                    return len(fh.read().split())
+            except OSError:
+                return 0
+
+        return count_cgroup
+    marker = ("SEMCODER_RUN_ID=" + os.environ.get("SEMCODER_RUN_ID", "")).encode()
+
+    def count_environ() -> int:
+        n = 0
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/environ", "rb") as fh:
+                        n += marker in fh.read().split(b"\0")
+                except OSError:
+                    pass
+        return n
+
+    return count_environ
 
 
 def _processes_of_uid(uid: int) -> int:

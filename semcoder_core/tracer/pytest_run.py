@@ -1,10 +1,27 @@
-"""Run pytest node ids in-process under the tracer, one recording per test."""
+"""Run pytest node ids in-process under the tracer, one recording per test.
+
+Results stream: ``{"event": "collected", "nodeids", "paths"}`` once collection is done,
+``{"event": "start", "nodeid"}`` as each test starts and ``{"event": "test", "test"}`` as it
+ends, then the run's summary. A process that dies mid-suite (segfault, ``os._exit``, the kernel's
+OOM kill) has told the parent which test was running and which are left (runner.run_tests)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
+
+try:
+    import pytest
+
+    _wrapper = pytest.hookimpl(hookwrapper=True)
+except ImportError:  # reported by run_pytest
+    pytest = None  # type: ignore[assignment]
+
+    def _wrapper(function):
+        return function
+
 
 from .agent import Guard, RunTimeout, TestTimeout, _exception_info, _full_repr, _session
 
@@ -15,10 +32,13 @@ class _Plugin:
         self.request = request
         self.trace = bool(request.get("trace", True))
         self.test_timeout = request.get("test_timeout")
+        self.test_timeouts: dict = request.get("test_timeouts") or {}
+        self.stream = bool(request.get("stream"))
         self.tests: dict[str, dict] = {}
         self.collect_errors: list[dict] = []
         self.current: dict | None = None
         self.session = None
+        self.internal_error = False
 
     def _test(self, nodeid: str) -> dict:
         test = self.tests.get(nodeid)
@@ -36,13 +56,24 @@ class _Plugin:
         return test
 
     # pytest hooks; pytest finds them by name.
+    def pytest_collection_finish(self, session):
+        if self.stream:
+            root = str(getattr(session.config, "rootpath", None) or session.config.rootdir)
+            ids = [item.nodeid for item in session.items]
+            # What a later process is given to run the rest: node ids from the folder the run starts in.
+            paths = [_runnable(nodeid, root) for nodeid in ids]
+            self.guard.emit({"event": "collected", "nodeids": ids, "paths": paths})
+
     def pytest_runtest_logstart(self, nodeid, location):
         self.current = self._test(nodeid)
-        if self.test_timeout:
-            self.guard.arm(float(self.test_timeout), TestTimeout)
+        if self.stream:
+            self.guard.emit({"event": "start", "nodeid": nodeid})
+        limit = self.test_timeouts.get(nodeid, self.test_timeout)
+        if limit:
+            self.guard.arm(float(limit), TestTimeout)
+        self.guard.partial = self._partial
         if self.trace:
             self.session = _session(self.request)
-            self.guard.partial = self._partial
             self.session.start()
 
     def _partial(self) -> dict:
@@ -59,8 +90,58 @@ class _Plugin:
             self.current["calls"] = self.session.calls()
             self.session = None
 
+    # The test's own code: where its time and memory limits may raise (Guard.gated).
+    @_wrapper
+    def pytest_runtest_setup(self, item):
+        self.guard.in_test = "setup"
+        try:
+            yield
+        finally:
+            self.guard.in_test = None
+
+    @_wrapper
+    def pytest_runtest_call(self, item):
+        self.guard.in_test = "call"
+        try:
+            yield
+        finally:
+            self.guard.in_test = None
+
+    @_wrapper
     def pytest_runtest_teardown(self, item, nextitem):
+        self.guard.in_test = "teardown"
+        try:
+            yield
+        finally:
+            self.guard.in_test = None
+            self._stop()
+
+    def pytest_internalerror(self, excrepr, excinfo):
+        """pytest failed in its own code: the running test is what broke it; the session ends here
+        and the parent runs the tests left in a new process."""
+        self.guard.in_test = None
+        self.internal_error = True
+        test = self.current
+        if test is None:
+            return None
         self._stop()
+        exc = excinfo.value
+        lines = [line for line in str(excrepr).splitlines() if line.strip()]
+        if isinstance(exc, TestTimeout):
+            test["outcome"] = "timeout"
+            test["exception"] = self.guard.timeout_exception()
+        else:
+            test["outcome"] = "crashed"
+            last = lines[-1].removeprefix("INTERNALERROR>").strip() if lines else type(exc).__name__
+            test["exception"] = {
+                "type": "InternalError",
+                "message": f"pytest failed in its own code while running this test: {last}"[:2000],
+                "file": None,
+                "line": None,
+            }
+        test["failure"] = _failure(test, None)
+        self._finish(test["nodeid"])
+        return None
 
     def pytest_assertrepr_compare(self, config, op, left, right):
         if self.current is not None and self.current.get("compare") is None:
@@ -87,9 +168,13 @@ class _Plugin:
         self.current["when"] = call.when
 
     def pytest_runtest_logreport(self, report):
+        if not report.nodeid:  # never an entry without a node id: it belongs to the running test
+            if self.current is None:
+                return
+            report.nodeid = self.current["nodeid"]
         test = self._test(report.nodeid)
         test["duration_s"] = round(test["duration_s"] + report.duration, 6)
-        if report.failed and test["outcome"] != "timeout":
+        if report.failed and test["outcome"] not in ("timeout", "crashed"):
             test["outcome"] = "failed" if report.when == "call" else "error"
         elif report.skipped and test["outcome"] == "passed":
             test["outcome"] = "skipped"
@@ -100,19 +185,30 @@ class _Plugin:
 
     def pytest_runtest_logfinish(self, nodeid, location):
         self._stop()
+        self._finish(nodeid)
         self.current = None
-        if self.test_timeout:
-            self.guard.arm(self.guard.timeout)  # back to the run's deadline
+        self.guard.arm(self.guard.timeout)  # back to the run's deadline
+
+    def _finish(self, nodeid: str) -> None:
+        test = self.tests.get(nodeid)
+        if self.stream and test is not None and not test.get("_sent"):
+            test["_sent"] = True
+            self.guard.emit({"event": "test", "test": {k: v for k, v in test.items() if k != "_sent"}})
 
     def pytest_collectreport(self, report):
         if report.failed:
             self.collect_errors.append({"nodeid": report.nodeid, "message": report.longreprtext[-5000:]})
 
 
+def _runnable(nodeid: str, root: str) -> str:
+    path, sep, rest = nodeid.partition("::")
+    return os.path.relpath(os.path.join(root, path)) + sep + rest
+
+
 def _failure(test: dict, report) -> dict:
     exc = test.get("exception") or {}
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = exc.get("message") or (crash.message if crash else report.longreprtext[-2000:])
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    message = exc.get("message") or (crash.message if crash else report.longreprtext[-2000:] if report else "")
     failure = {
         "test": test["nodeid"],
         "message": message.splitlines()[0] if message else "",
@@ -129,15 +225,18 @@ def _failure(test: dict, report) -> dict:
     return failure
 
 
-def _summary(plugin: _Plugin) -> dict:
-    tests = list(plugin.tests.values())
+def _summary(plugin: _Plugin, everything: bool = False) -> dict:
+    """The run so far; when streaming, only the tests not sent yet (unless ``everything``)."""
+    tests = [
+        {k: v for k, v in t.items() if k != "_sent"}
+        for t in plugin.tests.values()
+        if t["nodeid"] and (everything or not t.get("_sent"))
+    ]
     return {"status": "ok", "tests": tests, "collect_errors": plugin.collect_errors}
 
 
 def run_pytest(guard: Guard, request: dict) -> dict:
-    try:
-        import pytest
-    except ImportError:
+    if pytest is None:
         message = (
             f"pytest is not installed for {sys.executable}: install it there (pip install pytest), "
             "or choose an interpreter that has it (--python, or the `python` setting)"
@@ -150,29 +249,37 @@ def run_pytest(guard: Guard, request: dict) -> dict:
         }
 
     plugin = _Plugin(guard, request)
+    import _pytest
+    import pluggy
+
+    machinery = (_pytest, pluggy, sys.modules[__name__])
+    guard.machinery = tuple(os.path.dirname(m.__file__) + os.sep for m in machinery if m.__file__)
     args = ["-p", "no:cacheprovider", "-q", "--color=no", "-o", "console_output_style=classic"]
     args += list(request.get("pytest_args", [])) + list(request["node_ids"])
     started = time.perf_counter()
     guard.arm(guard.timeout)
+    guard.gated = True
     status, exception = "ok", None
+    out_of_memory = False
     try:
         code = int(pytest.main(args, plugins=[plugin]))
     except RunTimeout:
         code = 2
     except MemoryError:
         guard.release_memory()
-        code = 3
+        code, out_of_memory = 3, True
     finally:
         guard.disarm()
+        guard.gated = False
         plugin._stop()
-    result = _summary(plugin)
+    if guard.timed_out and plugin.current is not None:
+        plugin.current["outcome"] = "timeout"
+    result = _summary(plugin, everything=True)
     result["exit_code"] = code
     result["duration_s"] = round(time.perf_counter() - started, 6)
     if guard.timed_out:
         status, exception = "timeout", guard.timeout_exception()
-        if plugin.current is not None:
-            plugin.current["outcome"] = "timeout"
-    elif code == 3 or any((t.get("exception") or {}).get("type") == "MemoryError" for t in result["tests"]):
+    elif out_of_memory or any((t.get("exception") or {}).get("type") == "MemoryError" for t in result["tests"]):
         status = "memory-limit"
         exception = {
             "type": "MemoryError",
@@ -193,10 +300,13 @@ def run_pytest(guard: Guard, request: dict) -> dict:
             "line": None,
         }
     else:
-        failed = [t for t in result["tests"] if t["outcome"] in ("failed", "error", "timeout")]
+        failed = [t for t in result["tests"] if t["outcome"] in ("failed", "error", "timeout", "crashed")]
         if failed:
             status, exception = "exception", failed[0]["exception"]
     result["status"], result["exception"] = status, exception
+    result["internal_error"] = plugin.internal_error
+    if plugin.stream:
+        result["tests"] = _summary(plugin)["tests"]
     return result
 
 

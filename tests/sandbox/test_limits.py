@@ -1,0 +1,389 @@
+"""Limits that mean what a user means, on real sandboxed runs in both isolation modes.
+
+Memory is limited on memory in use (not reserved address space), threads are not processes, each
+test has its own calibrated time limit, and a test that crashes or breaks pytest's own code is that
+test's failure: the run goes on with the rest in a new process, every entry under its real node id.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from semcoder_core.sandbox import Limits, isolation
+from tests.sandbox.test_hostile import MODES, Harness, run_ids  # noqa: F401 - run_ids is a fixture
+
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox checks read /proc"),
+    pytest.mark.timeout(180),
+]
+
+SUITE_LIMITS = Limits(timeout_s=20.0, memory_mb=512, max_processes=8)
+
+
+def _has_memory_cgroup() -> bool:
+    probe = isolation.RunCgroups("probe-limits", 64, None)
+    found = probe.memory is not None
+    probe.remove()
+    return found
+
+
+HAS_MEMORY_CGROUP = _has_memory_cgroup()
+
+
+@pytest.fixture(params=MODES)
+def sandbox(request, tmp_path, run_ids) -> Harness:  # noqa: F811 - run_ids is the imported fixture
+    return Harness(tmp_path, request.param, run_ids)
+
+
+def outcomes(result: dict) -> dict[str, str]:
+    assert all(t["nodeid"] for t in result["tests"]), "an entry without a node id"
+    return {t["nodeid"].rpartition("::")[2]: t["outcome"] for t in result["tests"]}
+
+
+def by_name(result: dict, name: str) -> dict:
+    return next(t for t in result["tests"] if t["nodeid"].endswith("::" + name))
+
+
+# -- memory: what is in use, not what is reserved --------------------------------------------
+
+
+def test_reserved_address_space_and_thread_stacks_are_not_memory_in_use(sandbox):
+    # 1 GB of untouched mapping and 40 threads (8 MB of stack reserved each): far over 512 MB of
+    # address space (the old limit), a few MB in use.
+    project = sandbox.project(
+        {
+            "mod.py": """
+            import mmap
+            import threading
+
+            def f():
+                reserved = mmap.mmap(-1, 1024 * 1024 * 1024)
+                reserved[:4096] = b"x" * 4096
+                stop = threading.Event()
+                threads = [threading.Thread(target=stop.wait) for _ in range(40)]
+                for t in threads:
+                    t.start()
+                alive = sum(t.is_alive() for t in threads)
+                stop.set()
+                for t in threads:
+                    t.join()
+                return alive, len(reserved)
+            """
+        }
+    )
+    result = sandbox.trace(project, "f()", limits=SUITE_LIMITS)
+    assert result["status"] == "ok", result["exception"]
+    assert result["return_repr"] == "(40, 1073741824)"
+
+
+def test_memory_bomb_in_a_test_is_that_tests_failure(sandbox):
+    project = sandbox.project(
+        {
+            "tests/test_mem.py": """
+            def test_before():
+                assert sum(range(10)) == 45
+
+
+            def test_bomb():
+                hoard = []
+                while True:
+                    hoard.append(bytearray(32 * 1024 * 1024))
+
+
+            def test_after():
+                assert [1] * 3 == [1, 1]
+            """
+        }
+    )
+    result = sandbox.run_tests(project, ["tests"], SUITE_LIMITS)
+    assert outcomes(result) == {"test_before": "passed", "test_bomb": "failed", "test_after": "failed"}
+    bomb = by_name(result, "test_bomb")
+    assert bomb["exception"]["type"] == "MemoryError"
+    assert bomb["exception"]["line"] == 8
+    assert bomb["exception"]["message"].startswith("ran out of memory (limit 512 MB)")
+    assert result["status"] == "memory-limit"
+
+
+@pytest.mark.skipif(not HAS_MEMORY_CGROUP, reason="no memory cgroup can be made here (not root, none delegated)")
+def test_kernel_oom_kill_is_memory_limit_of_the_running_test(sandbox):
+    # One C call that fills 2 GB: nothing in Python runs until it returns, so the kernel's limit
+    # (the run's memory cgroup) kills the process; the test it was running is reported as such.
+    project = sandbox.project(
+        {
+            "tests/test_oom.py": """
+            def test_first():
+                assert True
+
+
+            def test_one_huge_fill():
+                data = b"x" * (2 * 1024 * 1024 * 1024)
+                assert len(data) > 0
+
+
+            def test_last():
+                assert 2 + 2 == 4
+            """
+        }
+    )
+    result = sandbox.run_tests(project, ["tests"], SUITE_LIMITS)
+    assert outcomes(result) == {"test_first": "passed", "test_one_huge_fill": "memory-limit", "test_last": "passed"}
+    killed = by_name(result, "test_one_huge_fill")
+    assert "memory limit (512 MB in use)" in killed["exception"]["message"]
+    assert result["restarts"] == 1
+    assert result["status"] == "memory-limit"
+
+
+# -- threads are not processes -----------------------------------------------------------------
+
+
+_THREADS_AND_PROCESSES = """
+import subprocess
+import sys
+import threading
+
+
+def test_a_hundred_threads():
+    results = []
+    lock = threading.Lock()
+
+    def work(n):
+        with lock:
+            results.append(n * n)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [n * n for n in range(100)]
+    assert threading.active_count() == 1  # the sandbox runs no thread of its own
+
+
+def test_numpy_and_its_blas_threads():
+    np = __import__("pytest").importorskip("numpy")
+    a = np.ones((300, 300))
+    assert (a @ a)[0, 0] == 300.0
+
+
+def test_processes_are_limited_threads_are_not():
+    import time
+
+    stop = threading.Event()
+    threads = [threading.Thread(target=stop.wait) for _ in range(30)]
+    for t in threads:
+        t.start()
+    children, error = [], None
+    try:
+        for _ in range(20):
+            children.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]))
+    except OSError as exc:
+        error = type(exc).__name__
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
+        stop.set()
+    assert (len(children), error) == (8, "BlockingIOError")
+"""
+
+
+def test_threads_run_and_processes_stop_at_the_limit(sandbox):
+    project = sandbox.project({"tests/test_threads.py": _THREADS_AND_PROCESSES})
+    result = sandbox.run_tests(project, ["tests"], SUITE_LIMITS)
+    assert result["status"] == "ok", result["tests"]
+    assert set(outcomes(result).values()) <= {"passed", "skipped"}
+    assert outcomes(result)["test_processes_are_limited_threads_are_not"] == "passed"
+
+
+# -- a crash or a break in pytest's own code is one test's ---------------------------------------
+
+
+def test_a_crash_mid_suite_is_that_test_and_the_rest_run(sandbox):
+    project = sandbox.project(
+        {
+            "tests/test_crash.py": """
+            import ctypes
+            import os
+
+
+            def test_before():
+                assert True
+
+
+            def test_segfault():
+                ctypes.string_at(0)
+
+
+            def test_exits():
+                os._exit(3)
+
+
+            def test_after():
+                assert 1 + 1 == 3
+            """
+        }
+    )
+    result = sandbox.run_tests(project, ["tests"], SUITE_LIMITS)
+    assert outcomes(result) == {
+        "test_before": "passed",
+        "test_segfault": "crashed",
+        "test_exits": "crashed",
+        "test_after": "failed",
+    }
+    assert "SIGSEGV" in by_name(result, "test_segfault")["exception"]["message"]
+    assert by_name(result, "test_exits")["exception"]["message"] == "the program called os._exit(3)"
+    assert by_name(result, "test_after")["failure"]["line"] == 18
+    assert result["restarts"] == 2
+    assert result["status"] == "exception"
+    assert result["exception"]["type"] in ("crashed", "SystemExit")
+
+
+def test_internal_error_is_reported_against_the_running_test(sandbox):
+    project = sandbox.project(
+        {
+            "tests/conftest.py": """
+            def pytest_runtest_logreport(report):
+                if report.when == "call" and report.nodeid.endswith("test_breaks_reporting"):
+                    raise RuntimeError("a reporting plugin broke")
+            """,
+            "tests/test_internal.py": """
+            def test_ok():
+                assert True
+
+
+            def test_breaks_reporting():
+                assert True
+
+
+            def test_after():
+                assert "a" * 2 == "aaa"
+            """,
+        }
+    )
+    result = sandbox.run_tests(project, ["tests"], SUITE_LIMITS)
+    assert outcomes(result) == {"test_ok": "passed", "test_breaks_reporting": "crashed", "test_after": "failed"}
+    broken = by_name(result, "test_breaks_reporting")
+    assert broken["exception"]["type"] == "InternalError"
+    assert "a reporting plugin broke" in broken["exception"]["message"]
+    assert result["restarts"] == 1
+
+
+def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
+    # pytest's reporting of test_slow_report takes 2 s, past the test's 1 s limit: the limit is on
+    # the test's own code (setup, call, teardown), which took no time; raised in pytest's reporting
+    # code it used to end the session with INTERNALERROR and a result without a node id.
+    project = sandbox.project(
+        {
+            "tests/conftest.py": """
+            import time
+
+            import pytest
+
+
+            @pytest.hookimpl(hookwrapper=True)
+            def pytest_runtest_makereport(item, call):
+                if item.name == "test_slow_report" and call.when == "call":
+                    time.sleep(2)
+                yield
+            """,
+            "tests/test_report.py": """
+            import pytest
+
+
+            @pytest.fixture
+            def stuck():
+                yield
+                while True:
+                    pass
+
+
+            def test_slow_report():
+                assert True
+
+
+            def test_stuck_in_teardown(stuck):
+                assert True
+
+
+            def test_after():
+                assert True
+            """,
+        }
+    )
+    limits = SUITE_LIMITS.model_copy(update={"timeout_s": 1.0})
+    result = sandbox.run_tests(project, ["tests"], limits, total_timeout_s=20)
+    # A fixture's teardown that runs out of time is that test's timeout, and pytest finishes its
+    # bookkeeping: the next test is set up as usual.
+    assert outcomes(result) == {"test_slow_report": "passed", "test_stuck_in_teardown": "timeout", "test_after": "passed"}
+    assert by_name(result, "test_stuck_in_teardown")["exception"]["line"] in (7, 8)
+    assert "INTERNALERROR" not in result["stdout"]
+    assert result["restarts"] == 0
+
+
+# -- per-test time limits ------------------------------------------------------------------------
+
+
+def test_each_test_has_the_limit_it_is_given(sandbox, tmp_path):
+    project = sandbox.project(
+        {
+            "tests/test_sleep.py": """
+            import time
+
+
+            def test_given_room():
+                time.sleep(1.2)
+
+
+            def test_given_too_little():
+                time.sleep(1.2)
+            """
+        }
+    )
+    limits = {"tests/test_sleep.py::test_given_room": 5.0, "tests/test_sleep.py::test_given_too_little": 0.5}
+    job = lambda sb: sb.run_tests(["tests"], test_timeouts=limits, total_timeout_s=20)  # noqa: E731
+    result = sandbox._checked(project, job, SUITE_LIMITS, 20)
+    assert outcomes(result) == {"test_given_room": "passed", "test_given_too_little": "timeout"}
+    assert by_name(result, "test_given_too_little")["exception"]["message"].startswith("did not finish within 0.5 s")
+
+
+def test_debug_calibrates_traced_limits_on_untraced_time(tmp_path):
+    # With a floor of 1 s: a healthy test that sleeps 1.5 s passes in the untraced run, and a failing
+    # CPU-bound test that takes ~0.5 s untraced (several seconds traced) is traced to its failure.
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_slow.py").write_text(
+        textwrap.dedent(
+            """
+            import time
+
+
+            def test_sleeps_a_while():
+                time.sleep(1.5)
+
+
+            def test_busy_and_wrong():
+                total = 0
+                deadline = time.perf_counter() + 0.5
+                while time.perf_counter() < deadline:
+                    total += 1
+                assert total < 0
+            """
+        )
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "semcoder_core.cli", "debug", str(project), "--json", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
+    report = json.loads(out.stdout)
+    assert report["summary"] == {"total": 2, "passed": 1, "failed": 1}, out.stderr
+    (traced,) = report["tests"]
+    assert traced["test"]["nodeid"] == "tests/test_slow.py::test_busy_and_wrong"
+    assert traced["status"] == "exception", traced["exception"]
+    assert traced["exception"]["line"] == 14
