@@ -153,6 +153,13 @@ def make_venv(lib: dict[str, Any], manifest: dict[str, Any], build_tree: Path, v
     return python
 
 
+def pip_freeze(python: Path) -> list[str]:
+    """What the venv holds (transitive dependencies are not pinned by the manifest: the results record them)."""
+    cmd = [str(python), "-m", "pip", "freeze", "--all", "--disable-pip-version-check"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    return proc.stdout.split()
+
+
 def run_plain(python: Path, project: Path, target: str, workdir: Path, timeout_s: float) -> dict[str, Any]:
     """Plain pytest in the project; each test's outcome by node id and the wall time."""
     plugin_dir = workdir / "observer"
@@ -298,6 +305,7 @@ def run_library(lib: dict[str, Any], manifest: dict[str, Any], args: argparse.Na
         debug_time_s=round(d, 2),
         budget_ratio=round(d / (1.5 * t + 5), 3),
         plain_last_line=plain.get("last_line"),
+        venv=pip_freeze(python),
     )
     known = set(lib.get("known_plain_failures", []))
     result["unexpected_plain_failures"] = sorted(set(result["plain_failures"]) - known)
