@@ -170,8 +170,9 @@ class Sandbox:
         first: dict | None = None
         last: dict | None = None
         restarts = 0
-        broken = False
+        broken = stalled = False
         while True:
+            before = len(tests)
             request = {
                 "mode": "pytest",
                 "node_ids": args,
@@ -214,7 +215,10 @@ class Sandbox:
             # os._exit sends the run so far with the status "crashed" before the process ends.
             broken = summary is None or internal or summary.get("status") == "crashed"
             left = [n for n in (collected or []) if n not in tests]
-            if not broken or not left or collected is None or raw.killed or raw.cancelled:
+            # Go on only past a test that was reported now: a process that breaks before any test
+            # (a plugin's error at session start) would break the same way again.
+            stalled = broken and bool(left) and len(tests) == before
+            if not broken or not left or collected is None or raw.killed or raw.cancelled or stalled:
                 break
             if time.monotonic() >= deadline or restarts >= len(collected):
                 break
@@ -227,7 +231,7 @@ class Sandbox:
         result["tests"] = sorted(tests.values(), key=lambda t: order.get(t["nodeid"], len(order)))
         result["isolation"] = self.isolation
         result["restarts"] = restarts
-        if result["tests"] and (restarts or broken):
+        if result["tests"] and (restarts or broken) and not stalled:
             result.update(_run_status(result, self.limits.memory_mb))
         result.setdefault("duration_s", result.get("wall_s", 0.0))
         return result
@@ -418,6 +422,8 @@ class Sandbox:
                 process_count="namespace"
                 if self.isolation == "bwrap"
                 else (str(cgroups.pids / "cgroup.procs") if cgroups.pids is not None else None),
+                # The run has a network namespace of its own (its loopback reaches nothing outside).
+                private_network=self.isolation == "bwrap" or bool(isolation.namespace_prefix(project)),
                 max_file_mb=limits.max_file_mb,
                 caps=self.caps,
                 core=self.core,

@@ -110,7 +110,13 @@ class Guard:
         # idle one is never interrupted): past the limit, MemoryError at the running line.
         signal.signal(signal.SIGPROF, self._on_memory_tick)
         signal.setitimer(signal.ITIMER_PROF, MEMORY_CHECK_S, MEMORY_CHECK_S)
-        sys.addaudithook(_deny_network)
+        if self.request.get("private_network"):
+            # The run has a network namespace of its own: its loopback reaches nothing outside it,
+            # and test suites talk to themselves through it (a server thread on 127.0.0.1).
+            _loopback_up()
+            sys.addaudithook(_deny_network_but_loopback)
+        else:
+            sys.addaudithook(_deny_network)
         if self.max_processes is not None:
             self.count_processes = _process_counter(self.request)
             self.base_processes = self.count_processes()
@@ -226,6 +232,50 @@ def _deny_network(event: str, args) -> None:
             raise PermissionError(f"network access is blocked in the semcoder sandbox ({event})")
     elif event == "socket.getaddrinfo":
         raise PermissionError("network access is blocked in the semcoder sandbox (getaddrinfo)")
+
+
+def _deny_network_but_loopback(event: str, args) -> None:
+    if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
+        if getattr(args[0], "family", None) in (2, 10) and not _is_loopback(args[1] if len(args) > 1 else None):
+            raise PermissionError(f"network access is blocked in the semcoder sandbox ({event}); loopback is open")
+    elif event == "socket.getaddrinfo":
+        host = args[0].decode("ascii", "replace") if isinstance(args[0], bytes) else args[0]
+        if host not in (None, "", "localhost") and not _is_loopback((host, 0)):
+            raise PermissionError("network access is blocked in the semcoder sandbox (getaddrinfo); loopback is open")
+
+
+def _is_loopback(address) -> bool:
+    """An address on this host's loopback (None: a connected socket's send, checked at its connect)."""
+    if address is None:
+        return True
+    if not isinstance(address, tuple) or not address:
+        return False
+    host = address[0]
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        import ipaddress
+
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except (ValueError, AttributeError):
+        return False
+
+
+def _loopback_up() -> None:
+    """Bring ``lo`` up in the run's network namespace (``unshare --net`` leaves it down; bwrap brings
+    it up itself). Needs root in the namespace; a failure leaves loopback unreachable, as before."""
+    try:
+        import fcntl
+        import socket
+        import struct
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            request = struct.pack("16sH", b"lo", 0)
+            flags = struct.unpack("16sH", fcntl.ioctl(sock, 0x8913, request)[:18])[1]  # SIOCGIFFLAGS
+            if not flags & 1:  # IFF_UP
+                fcntl.ioctl(sock, 0x8914, struct.pack("16sH", b"lo", flags | 1))  # SIOCSIFFLAGS
+    except (OSError, ImportError):
+        pass
 
 
 MEMORY_CHECK_S = 0.02

@@ -5,7 +5,8 @@ The parent imports pytest and its plugins once (the second or so that a fresh
 in a forked child that serves the candidate's text in place of the files on
 disk through an import hook, runs the tests without tracing, reports the
 outcome of each test and exits. A child that outlives its time is killed; one
-that runs out of memory dies alone (the address-space limit is inherited).
+that runs out of memory dies alone: the run's memory cgroup holds it, and the
+kernel's OOM killer picks it rather than this worker (its oom_score_adj is raised).
 """
 
 from __future__ import annotations
@@ -118,6 +119,11 @@ def _run_one(node_ids: list[str], files: dict[str, str], args: list[str], per: f
     if pid == 0:
         os.close(read_fd)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        try:
+            with open("/proc/self/oom_score_adj", "w") as fh:  # killed first when the run is out of memory
+                fh.write("1000")
+        except OSError:
+            pass
         try:
             _child(node_ids, files, args, write_fd)
         finally:

@@ -39,6 +39,8 @@ class _Plugin:
         self.current: dict | None = None
         self.session = None
         self.internal_error = False
+        self.internal_blamed = False  # the internal error was reported against the running test
+        self.internal_message = ""
 
     def _test(self, nodeid: str) -> dict:
         test = self.tests.get(nodeid)
@@ -121,18 +123,20 @@ class _Plugin:
         and the parent runs the tests left in a new process."""
         self.guard.in_test = None
         self.internal_error = True
+        exc = excinfo.value
+        lines = [line for line in str(excrepr).splitlines() if line.strip()]
+        last = lines[-1].removeprefix("INTERNALERROR>").strip() if lines else type(exc).__name__
+        self.internal_message = f"pytest failed in its own code: {last}"[:2000]
         test = self.current
         if test is None:
             return None
+        self.internal_blamed = True
         self._stop()
-        exc = excinfo.value
-        lines = [line for line in str(excrepr).splitlines() if line.strip()]
         if isinstance(exc, TestTimeout):
             test["outcome"] = "timeout"
             test["exception"] = self.guard.timeout_exception()
         else:
             test["outcome"] = "crashed"
-            last = lines[-1].removeprefix("INTERNALERROR>").strip() if lines else type(exc).__name__
             test["exception"] = {
                 "type": "InternalError",
                 "message": f"pytest failed in its own code while running this test: {last}"[:2000],
@@ -287,6 +291,9 @@ def run_pytest(guard: Guard, request: dict) -> dict:
             "file": None,
             "line": None,
         }
+    elif plugin.internal_error and not plugin.internal_blamed:
+        status = "error"
+        exception = {"type": "InternalError", "message": plugin.internal_message, "file": None, "line": None}
     elif plugin.collect_errors:
         message = plugin.collect_errors[0]["message"]
         status = "syntax-error" if "SyntaxError" in message else "error"

@@ -189,15 +189,47 @@ def test_processes_are_limited_threads_are_not():
             child.wait()
         stop.set()
     assert (len(children), error) == (8, "BlockingIOError")
+
+
+def test_loopback_server_thread():
+    # The run's own network namespace: its loopback is open, everything else is not.
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve():
+        conn, _ = server.accept()
+        conn.sendall(conn.recv(16).upper())
+        conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    with socket.create_connection(server.getsockname(), timeout=5) as client:
+        client.sendall(b"ping")
+        assert client.recv(16) == b"PING"
+    thread.join()
+    server.close()
+    for address in (("1.1.1.1", 80), ("example.com", 80)):
+        try:
+            socket.create_connection(address, timeout=0.5)
+        except OSError as exc:
+            assert isinstance(exc, PermissionError), exc
+        else:
+            raise AssertionError(f"connected to {address}")
 """
 
 
 def test_threads_run_and_processes_stop_at_the_limit(sandbox):
     project = sandbox.project({"tests/test_threads.py": _THREADS_AND_PROCESSES})
     result = sandbox.run_tests(project, ["tests"], SUITE_LIMITS)
-    assert result["status"] == "ok", result["tests"]
-    assert set(outcomes(result).values()) <= {"passed", "skipped"}
-    assert outcomes(result)["test_processes_are_limited_threads_are_not"] == "passed"
+    private = sandbox.mode == "bwrap" or bool(isolation.namespace_prefix("/"))
+    assert result["status"] == ("ok" if private else "exception"), result["tests"]
+    found = outcomes(result)
+    assert found.pop("test_loopback_server_thread") == ("passed" if private else "failed")
+    assert set(found.values()) <= {"passed", "skipped"}
+    assert found["test_processes_are_limited_threads_are_not"] == "passed"
 
 
 # -- a crash or a break in pytest's own code is one test's ---------------------------------------
@@ -273,6 +305,35 @@ def test_internal_error_is_reported_against_the_running_test(sandbox):
     assert result["restarts"] == 1
 
 
+def test_internal_error_outside_any_test_ends_the_run_once(tmp_path, run_ids):  # noqa: F811
+    # pytest breaking in a plugin before any test (during collection, or as a test is about to start)
+    # says so; the tests left are not started again and again.
+    harness = Harness(tmp_path, "copy", run_ids)
+    project = harness.project(
+        {
+            "tests/conftest.py": """
+            def pytest_runtest_logstart(nodeid, location):
+                if nodeid.endswith("test_two"):
+                    raise RuntimeError("a plugin broke at the start of a test")
+            """,
+            "tests/test_two.py": "def test_one():\n    pass\n\n\ndef test_two():\n    pass\n",
+        }
+    )
+    result = harness.run_tests(project, ["tests"], SUITE_LIMITS)
+    assert outcomes(result) == {"test_one": "passed"}
+    assert result["status"] == "error"
+    assert result["exception"]["type"] == "InternalError"
+    assert "a plugin broke at the start of a test" in result["exception"]["message"]
+    assert result["restarts"] == 1
+
+    (project / "tests" / "conftest.py").write_text(
+        "def pytest_collection_modifyitems(items):\n    raise RuntimeError('a plugin broke the collection')\n"
+    )
+    result = harness.run_tests(project, ["tests"], SUITE_LIMITS)
+    assert (result["status"], result["tests"], result["restarts"]) == ("error", [], 0)
+    assert "a plugin broke the collection" in result["exception"]["message"]
+
+
 def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
     # pytest's reporting of test_slow_report takes 2 s, past the test's 1 s limit: the limit is on
     # the test's own code (setup, call, teardown), which took no time; raised in pytest's reporting
@@ -319,7 +380,11 @@ def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
     result = sandbox.run_tests(project, ["tests"], limits, total_timeout_s=20)
     # A fixture's teardown that runs out of time is that test's timeout, and pytest finishes its
     # bookkeeping: the next test is set up as usual.
-    assert outcomes(result) == {"test_slow_report": "passed", "test_stuck_in_teardown": "timeout", "test_after": "passed"}
+    assert outcomes(result) == {
+        "test_slow_report": "passed",
+        "test_stuck_in_teardown": "timeout",
+        "test_after": "passed",
+    }
     assert by_name(result, "test_stuck_in_teardown")["exception"]["line"] in (7, 8)
     assert "INTERNALERROR" not in result["stdout"]
     assert result["restarts"] == 0
