@@ -23,8 +23,8 @@ It prints a table: tests, failures under plain pytest, T, D, D / (1.5 T + 5) (th
 spurious failures (failing under debug, not under plain), missed failures (failing under plain, not reported by
 debug), crashed entries (status ``crashed``, or a debug run that did not end ``ok``), entries whose node id is blank
 or unknown to plain pytest; then, per library, each such entry with its status and exception. Exit status 0 when
-every library agrees exactly, 1 when any shows a spurious or missed failure, a crash or a bad node id, 2 when the
-corpus could not be set up (download, checksum, install).
+every library agrees exactly, 1 when any shows a spurious or missed failure, a crash, a bad node id or a
+different test count, 2 when the corpus could not be set up (download, checksum, install).
 """
 
 from __future__ import annotations
@@ -271,6 +271,8 @@ def compare(plain: dict[str, Any], debug: dict[str, Any]) -> dict[str, Any]:
     if summary:
         result["debug_total"] = summary.get("total")
         result["debug_failing_count"] = sum(v for k, v in summary.items() if k != "total" and k not in DEBUG_OK)
+        if summary.get("total") != len(plain_tests):
+            result["count_mismatch"] = f"plain pytest ran {len(plain_tests)} tests, debug's run {summary.get('total')}"
     return result
 
 
@@ -316,7 +318,7 @@ def run_library(lib: dict[str, Any], manifest: dict[str, Any], args: argparse.Na
 
 def failed(result: dict[str, Any]) -> bool:
     keys = ("spurious", "missed", "crashed", "bad_ids")
-    return any(result.get(k) for k in keys) or "setup_error" in result
+    return any(result.get(k) for k in keys) or "setup_error" in result or "count_mismatch" in result
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
@@ -354,6 +356,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
             lines.append(f"  plain pytest: {r['setup_error']}")
         if r["debug_status"] != "ok":
             lines.append(f"  debug status: {r['debug_status']}")
+        if "count_mismatch" in r:
+            lines.append(f"  {r['count_mismatch']}")
         for key, label in (("spurious", "spurious"), ("crashed", "crashed"), ("bad_ids", "bad id")):
             for row in r[key]:
                 lines.append(f"  {label}: {row['nodeid']!r} [{row['status']}] {row['cause']}")
