@@ -11,10 +11,12 @@ What must agree, per line of the program's file:
   line's last change gave the name or the name's value right after the line's last execution, and it
   must show every name that last change changed. (Equal to the last kept state, it may be left out.)
 - ``raised``: the exceptions that started at the line: count, type and message of the last.
-- ``returns``/``returned``: what ``return`` statements on the line gave back (first ones, then the
-  last) and how many times one ran to its end.
-- ``branches`` of ``if``/``elif``/``while`` lines: True when the frame's next line is in the body,
-  False for any other next line; an execution whose condition raised is neither.
+- ``returns``/``returned``: what ``return`` statements on the line gave back (the first ``max_states``,
+  then the last) and how many times one ran to its end.
+- ``branches`` of ``if``/``elif``/``while`` lines: True when the frame's next line after the test is in
+  the body (for ``if c: return x`` on one line: when that ``return`` ran), False for any other next line
+  or an implicit return; an execution whose test raised is neither. Other one-line bodies are not judged
+  (no line event tells), so the tracer must not report them either.
 - per function: call count, and for the first ``max_calls`` calls and the last one the arguments,
   the returned value or the exception, and the yields of a finished generator.
 - the notes a user sees (``annotate.line_notes``, as the CLI and the editor show them) against notes
@@ -24,6 +26,7 @@ What must agree, per line of the program's file:
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 from semcoder_core.annotate import line_notes
@@ -44,47 +47,9 @@ class Diff:
         return f"{where}\n    reference: {self.reference!r}\n    tracer:    {self.tracer!r}"
 
 
-@dataclass(frozen=True)
-class Branch:
-    line: int
-    first: int  # the body's first line (decorators included)
-    last: int
-
-
-def branch_lines(source: str) -> dict[int, Branch]:
-    """``if``/``elif``/``while`` lines whose body starts on a later line (a one-line body is not told by lines)."""
-    out = {}
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.If, ast.While)) and node.body:
-            head = node.body[0]
-            first = min([head.lineno] + [d.lineno for d in getattr(head, "decorator_list", [])])
-            if first > node.lineno:
-                out[node.lineno] = Branch(node.lineno, first, node.body[-1].end_lineno or node.body[-1].lineno)
-    return out
-
-
-def one_line_branches(source: str) -> set[int]:
-    return {
-        node.lineno
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, (ast.If, ast.While)) and node.body and node.body[0].lineno == node.lineno
-    }
-
-
-def return_statements(source: str) -> set[int]:
-    return {node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Return)}
-
-
-def expected_branches(ref_line: dict, branch: Branch) -> dict[str, int]:
-    taken = not_taken = 0
-    for nxt, count in ref_line["nexts"].items():
-        if nxt == "raised":
-            continue
-        if nxt != "end" and branch.first <= int(nxt) <= branch.last:
-            taken += count
-        else:
-            not_taken += count
-    return {"True": taken, "False": not_taken}
+@functools.lru_cache(maxsize=64)
+def return_statements(source: str) -> frozenset[int]:
+    return frozenset(node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Return))
 
 
 def _kept(ref_line: dict, max_states: int) -> list[tuple[int, int, dict]]:
@@ -114,11 +79,10 @@ def expected_states(ref_line: dict, max_states: int) -> tuple[list[dict], list[i
 
 
 def _final_ok(shown: dict, ref_line: dict) -> bool:
+    """The last state shown: the names the last change changed (at least), as that execution left them."""
     last_change = ref_line["last_change"][1]
-    after = ref_line["last_exec"][1] if ref_line["last_exec"] else {}
-    if not set(last_change) <= set(shown):
-        return False
-    return all(value in (last_change.get(name), after.get(name)) for name, value in shown.items())
+    after = ref_line["last_exec"][1]
+    return set(last_change) <= set(shown) and all(after.get(name) == value for name, value in shown.items())
 
 
 def expected_returns(ref_line: dict, cap: int) -> list[str]:
@@ -140,7 +104,6 @@ def compare_program(
     if ref["outcome"] != trace["outcome"]:
         diff("-", "outcome", ref["outcome"], trace["outcome"])
     rlines, tlines = ref["lines"], trace["lines"]
-    branches = branch_lines(source)
     for key in sorted(set(rlines) | set(tlines), key=int):
         r = rlines.get(key)
         t = tlines.get(key, {})
@@ -160,7 +123,7 @@ def compare_program(
             rest = shown[n:]
             if len(rest) > 1 or (required and not rest):
                 diff(line, "last state", last, rest)
-            elif rest and (last is None or not _final_ok(rest[0], r)):
+            elif rest and (r["last_change"] is None or not _final_ok(rest[0], r)):
                 diff(line, "last state", last, rest[0])
             elif len(r["execs"]) == 1 and t.get("at", [])[:n] != at:
                 diff(line, "at", at, t.get("at", [])[:n])
@@ -172,15 +135,14 @@ def compare_program(
         if r["nreturns"] or "returned" in t or "returns" in t:
             if r["nreturns"] != t.get("returned", 0):
                 diff(line, "returned", r["nreturns"], t.get("returned", 0))
-            want = expected_returns(r, max_calls)
+            want = expected_returns(r, max_states)
             if want != t.get("returns", []):
                 diff(line, "returns", want, t.get("returns", []))
         # branches
-        if line in branches:
-            want = expected_branches(r, branches[line])
-            got = t.get("branches")
-            if got is not None and {k: v for k, v in got.items() if v} != {k: v for k, v in want.items() if v}:
-                diff(line, "branches", want, got)
+        want = {k: v for k, v in r["branches"].items() if v}
+        got = {k: v for k, v in (t.get("branches") or {}).items() if v}
+        if want != got:
+            diff(line, "branches", want, got)
     diffs.extend(_compare_calls(program, ref["codes"], trace["calls"], max_calls))
     diffs.extend(_compare_notes(program, source, ref, trace, max_states, max_calls, path))
     return diffs
@@ -244,13 +206,15 @@ def expected_note(
     ref_line: dict,
     max_states: int,
     max_calls: int,
-    branch: Branch | None,
     is_return: bool,
+    shown_last: dict | None = None,
 ) -> str:
     hits = ref_line["hits"]
     states, _, last, required = expected_states(ref_line, max_states)
-    if last is not None and (required or True) and (not states or last != states[-1]):
-        states = states + [last]
+    if shown_last is not None and ref_line["last_change"] is not None and _final_ok(shown_last, ref_line):
+        states = states + [shown_last]  # the last state as the tracer showed it, when that is right
+    elif required:
+        states = states + [ref_line["last_exec"][1]]
     series: dict[str, list[str]] = {}
     for state in states:
         for name, value in state.items():
@@ -266,16 +230,31 @@ def expected_note(
     if len(text) > 120:
         text = text[:119] + "…"
     parts = [text]
-    if branch is not None:
-        b = expected_branches(ref_line, branch)
+    if ref_line["branches"]:
+        b = {"True": ref_line["branches"].get("True", 0), "False": ref_line["branches"].get("False", 0)}
         total = b["True"] + b["False"]
         if total == 1:
             parts.append("→ True" if b["True"] else "→ False")
         elif total:
             parts.append("→ " + ", ".join(f"{k} {v}×" for k, v in b.items() if v))
     if is_return and ref_line["nreturns"]:
-        parts.append("⟵ returns " + _format_values(expected_returns(ref_line, max_calls), ref_line["nreturns"]))
+        values = expected_returns(ref_line, max_states)
+        parts.append(RETURNS.strip() + " " + _format_values(values, ref_line["nreturns"]))
     return "  ".join(p for p in parts if p)
+
+
+RETURNS = "  ⟵ returns "
+
+
+def _returns_shown_ok(text: str, ref_line: dict) -> bool:
+    """How many first values a note shows is the note's choice: they must be the first values returned,
+    followed by an ellipsis and the last one when values were left out, or every value."""
+    shown = text.replace(" … ", " → … → ").split(" → ")
+    values, count = ref_line["returns"], ref_line["nreturns"]
+    if "…" not in shown:
+        return len(shown) == count and shown == values[:count]
+    k = shown.index("…")
+    return k >= 1 and shown[:k] == values[:k] and shown[k + 1 :] == values[-1:] and k + 1 < count
 
 
 def _compare_notes(
@@ -283,16 +262,22 @@ def _compare_notes(
 ) -> list[Diff]:
     diffs = []
     notes = line_notes(path, source, {k: v for k, v in trace["lines"].items()}, trace["calls"], MAX_VALUES)
-    branches = branch_lines(source)
     returns = return_statements(source)
     for key, r in ref["lines"].items():
         line = int(key)
         if not r["hits"] and not r["raised"]:
             continue
-        want = expected_note(line, r, max_states, max_calls, branches.get(line), line in returns)
+        states, _, _, _ = expected_states(r, max_states)
+        shown = trace["lines"].get(key, {}).get("states", [])
+        shown_last = shown[len(states)] if len(shown) == len(states) + 1 else None
+        want = expected_note(line, r, max_states, max_calls, line in returns, shown_last)
         got = notes.get(line, "")
-        if want != got:
+        want_head, _, want_returns = ("  " + want if want.startswith("⟵") else want).partition(RETURNS)
+        got_head, _, got_returns = ("  " + got if got.startswith("⟵") else got).partition(RETURNS)
+        if want_head != got_head or bool(want_returns) != bool(got_returns):
             diffs.append(Diff(program, line, "note", want, got))
+        elif got_returns and not _returns_shown_ok(got_returns, r):
+            diffs.append(Diff(program, line, "note: returns", want, got))
     for line, note in notes.items():
         if str(line) not in ref["lines"]:
             diffs.append(Diff(program, line, "note", "", note))

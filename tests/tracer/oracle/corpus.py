@@ -1,7 +1,9 @@
 """The oracle's corpus and its runs: jobs for the driver, one driver process per Python and batch.
 
 ``python -m tests.tracer.oracle.corpus [VERSION ...]`` runs the whole corpus on the given Pythons
-(default: all present) and prints the differences grouped by kind (what the slow test asserts).
+(default: all present) and prints the differences (what the slow test asserts);
+``python -m tests.tracer.oracle.corpus --file prog.py [--call "main()"] [--caps 4 3] [VERSION ...]``
+checks one program (a repro).
 """
 
 from __future__ import annotations
@@ -61,11 +63,11 @@ def stress_jobs() -> list[dict]:
 
 
 def run_driver(python: str, jobs: list[dict], caps: list[tuple[int, int]], timeout: float = 600) -> dict[str, dict]:
-    """One interpreter process runs the batch; results by job id."""
+    """One interpreter process runs the batch (each job under ``caps``, or its own ``caps``); results by job id."""
     with tempfile.TemporaryDirectory(prefix="oracle-") as tmp:
         jobs_file = Path(tmp) / "jobs.json"
         out_file = Path(tmp) / "out.jsonl"
-        jobs_file.write_text(json.dumps([dict(job, caps=[list(c) for c in caps]) for job in jobs]))
+        jobs_file.write_text(json.dumps([dict(job, caps=[list(c) for c in job.get("caps", caps)]) for job in jobs]))
         proc = subprocess.run(
             [python, str(DRIVER), agent_dir(), str(jobs_file), str(out_file)],
             capture_output=True,
@@ -113,16 +115,32 @@ def summary(diffs: list[Diff], limit: int = 60) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """``[VERSION ...]``: the whole corpus; ``--file F.py [--call EXPR] [--caps S C] [VERSION ...]``: one program."""
     from tests.conftest import available_pythons
 
     pythons = available_pythons()
-    versions = argv or list(pythons)
-    folder = Path(tempfile.mkdtemp(prefix="oracle-cruxeval-"))
-    jobs = program_jobs() + stress_jobs() + cruxeval_jobs(folder)
+    caps = [SMALL_CAPS]
+    if "--caps" in argv:
+        i = argv.index("--caps")
+        caps = [(int(argv[i + 1]), int(argv[i + 2]))]
+        del argv[i : i + 3]
+    if "--file" in argv:
+        i = argv.index("--file")
+        path = argv[i + 1]
+        call = "main()"
+        del argv[i : i + 2]
+        if "--call" in argv:
+            i = argv.index("--call")
+            call = argv[i + 1]
+            del argv[i : i + 2]
+        jobs = [{"id": os.path.basename(path), "path": os.path.abspath(path), "call": call}]
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="oracle-cruxeval-"))
+        jobs = program_jobs() + stress_jobs() + cruxeval_jobs(folder)
     bad = 0
-    for version in versions:
+    for version in argv or list(pythons):
         start = time.perf_counter()
-        diffs, n = run_corpus(pythons[version], jobs, [SMALL_CAPS])
+        diffs, n = run_corpus(pythons[version], jobs, caps, batches=min(2, len(jobs)))
         print(f"== Python {version}: {n} programs, {time.perf_counter() - start:.1f} s; {summary(diffs, 400)}")
         bad += bool(diffs)
     return 1 if bad else 0

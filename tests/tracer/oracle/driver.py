@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import threading
+import time
 import traceback
 
 sys.path.insert(0, sys.argv[1])
@@ -80,12 +81,14 @@ def main():
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     with open(sys.argv[3], "w") as out:
         for job in jobs:
+            start = time.perf_counter()
             try:
                 result = run_job(job)
             except BaseException:  # noqa: BLE001 - one broken job must not hide the others
                 sys.settrace(None)
                 threading.settrace(None)
                 result = {"id": job["id"], "error": traceback.format_exc()[-3000:]}
+            result["seconds"] = round(time.perf_counter() - start, 4)
             out.write(json.dumps(result, sort_keys=True) + "\n")
             out.flush()
 

@@ -70,14 +70,26 @@ class SourceFacts:
     """What the syntax says about lines (the reference reads it itself, not from the tracer)."""
 
     def __init__(self, source: str) -> None:
-        self.returns_at: dict[int, int] = {}  # any line inside a ``return`` statement -> its first line
+        # (function name, its code's first line, any line inside one of its ``return`` statements)
+        # -> the statement
+        self.returns_at: dict[tuple[str, int, int], ReturnStmt] = {}
         self.loops_on_one_line: set[int] = set()  # ``for x in xs: body`` / ``while c: body`` on one line
         self.iteration: set[int] = set()  # lines where running out of an iterator is not an error
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Return):
-                for line in _span(node):
-                    self.returns_at.setdefault(line, node.lineno)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+        # ``if``/``elif``/``while`` line -> (last line of its test, body's first line, body's last line, the
+        # body is one ``return`` on the test's line); other one-line bodies are left out (no line event tells)
+        self.heads: dict[int, tuple[int, int, int, bool]] = {}
+        tree = ast.parse(source)
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for func in ast.walk(tree):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([func.lineno] + [d.lineno for d in func.decorator_list])
+                for node in _own_nodes(func):
+                    if isinstance(node, ast.Return):
+                        stmt = ReturnStmt(node, parents, func)
+                        for line in _span(node):
+                            self.returns_at.setdefault((func.name, first, line), stmt)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
                 if node.body[0].lineno == node.lineno:
                     self.loops_on_one_line.add(node.lineno)
                 if not isinstance(node, ast.While):
@@ -86,6 +98,76 @@ class SourceFacts:
                 node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.YieldFrom, ast.Await)
             ):
                 self.iteration.update(_span(node))
+            if isinstance(node, (ast.If, ast.While)) and node.body:
+                head = node.body[0]
+                body_first = min([head.lineno] + [d.lineno for d in getattr(head, "decorator_list", [])])
+                test_end = node.test.end_lineno or node.lineno
+                body_last = node.body[-1].end_lineno or node.body[-1].lineno
+                if body_first > test_end:
+                    self.heads[node.lineno] = (test_end, body_first, body_last, False)
+                elif isinstance(node, ast.If) and len(node.body) == 1 and isinstance(head, ast.Return):
+                    self.heads[node.lineno] = (test_end, body_first, body_last, True)
+
+
+class ReturnStmt:
+    """A ``return`` statement: its line, its columns, and the lines a return passes through before the
+    frame returns (``finally:`` bodies and ``with`` lines around it)."""
+
+    def __init__(self, node, parents: dict, func) -> None:
+        self.line = node.lineno
+        self.cols = (node.col_offset, node.end_col_offset)
+        self.exits: set[int] = set()
+        self.shared = False  # on the line of the ``if`` whose body it is: that line runs without it
+        parent = parents.get(node)
+        if isinstance(parent, ast.If) and parent.lineno == node.lineno:
+            self.shared = True
+        self.last_of_function = False
+        child = node
+        while parent is not None and parent is not func:
+            if isinstance(parent, ast.Try) and child not in parent.finalbody:
+                for stmt in parent.finalbody:
+                    self.exits.update(_span(stmt))
+            if isinstance(parent, (ast.With, ast.AsyncWith)):
+                self.exits.add(parent.lineno)
+            child, parent = parent, parents.get(parent)
+        if func.body and (func.body[-1].end_lineno or 0) == node.lineno:
+            self.last_of_function = True
+
+    def ran(self, frame, value) -> bool:
+        """Did the frame's RETURN instruction come from this statement (not an implicit ``return None`` that
+        ends on the same line)? Only asked for a ``return`` on an ``if`` line."""
+        if frame.f_lineno != self.line:
+            # returned through a ``with`` or ``finally:``: the implicit ``return None`` can too
+            return value is not None
+        offset = frame.f_lasti
+        if hasattr(frame.f_code, "co_positions"):  # 3.11+: the instruction's columns
+            ops = list(dis.get_instructions(frame.f_code))
+            for ins in ops:
+                if ins.offset == offset and ins.positions is not None:
+                    pos = ins.positions
+                    return (
+                        pos.lineno == self.line
+                        and pos.col_offset is not None
+                        and self.cols[0] <= pos.col_offset
+                        and (pos.end_col_offset or 0) <= (self.cols[1] or 0)
+                    )
+            return True
+        # 3.9/3.10: an implicit return on this line is the code's last RETURN_VALUE
+        if not self.last_of_function:
+            return True
+        last = max(ins.offset for ins in dis.get_instructions(frame.f_code) if ins.opname == "RETURN_VALUE")
+        return offset != last
+
+
+def _own_nodes(func):
+    """The nodes of a function's body, not those of functions, lambdas or classes nested in it."""
+    stack = list(func.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
 
 
 def _span(node) -> range:
@@ -93,7 +175,18 @@ def _span(node) -> range:
 
 
 class LineData:
-    __slots__ = ("hits", "execs", "nexts", "returns", "nreturns", "raised", "last_exec", "last_change", "names")
+    __slots__ = (
+        "hits",
+        "execs",
+        "nexts",
+        "returns",
+        "nreturns",
+        "raised",
+        "last_exec",
+        "last_change",
+        "names",
+        "branches",
+    )
 
     def __init__(self) -> None:
         self.hits = 0
@@ -102,9 +195,12 @@ class LineData:
         self.returns: list[str] = []  # first KEEP, then the last
         self.nreturns = 0
         self.raised: dict | None = None
-        self.last_exec: list | None = None  # [seq, {name: value after}] over names this line changed
+        # [seq, {name: value after}] of the last execution that changed something, over every name
+        # the line has changed so far
+        self.last_exec: list | None = None
         self.last_change: list | None = None  # [seq, changed]
         self.names: set[str] = set()
+        self.branches: dict[str, int] = {}
 
 
 class FrameData:
@@ -116,11 +212,12 @@ class FrameData:
         "call",
         "exc",
         "last_event",
-        "ret_line",
         "raising",
         "slot",
         "resumed",
         "partial",
+        "ret",
+        "branch",
     )
 
     def __init__(self, code, index: int) -> None:
@@ -131,11 +228,12 @@ class FrameData:
         self.call: dict | None = None
         self.exc: BaseException | None = None  # the exception the last 'exception' event saw
         self.last_event = "call"
-        self.ret_line: int | None = None  # the last return statement this frame ran
         self.raising = False  # an exception came out of the open line's execution
         self.slot: list | None = None  # [end seq, at, changed] of the open execution, when kept
         self.resumed = False  # resumed after a yield, no line event since
         self.partial: dict[str, str] = {}  # what the open line changed before the frame yielded
+        self.ret: ReturnStmt | None = None  # the ``return`` statement running (until the frame returns)
+        self.branch: int | None = None  # an if/elif/while line waiting for the frame's next line
 
 
 class Reference:
@@ -143,7 +241,6 @@ class Reference:
         self.path = os.path.realpath(path)
         with open(self.path, encoding="utf-8") as f:
             self.facts = SourceFacts(f.read())
-        self.returns_at = self.facts.returns_at
         self.render = render
         self.lines: dict[int, LineData] = {}
         self.codes: dict = {}  # code -> index
@@ -249,8 +346,12 @@ class Reference:
                 fd.slot = [0, per_code[0], None]
                 per_code[1].append(fd.slot)
             fd.line = lineno
-            if lineno in self.returns_at:
-                fd.ret_line = self.returns_at[lineno]
+            ret = self.facts.returns_at.get((fd.code.co_name, fd.code.co_firstlineno, lineno))
+            if ret is not None:
+                fd.ret = ret
+            elif fd.ret is not None and lineno not in fd.ret.exits:
+                fd.ret = None
+            self._branch_next(fd, lineno)
             fd.last_event = "line"
         elif event == "return":
             kind = _how_it_ended(frame, fd.last_event)
@@ -263,12 +364,21 @@ class Reference:
             else:
                 if fd.line is not None:
                     self._close(fd, frame, None)
-                self._end(fd, frame, kind, arg)
+                ret = fd.ret
+                if kind != "return" or (ret is not None and ret.shared and not ret.ran(frame, arg)):
+                    ret = None
+                if fd.branch is not None:
+                    head = self.facts.heads[fd.branch]
+                    self._outcome(fd, "True" if head[3] and ret is not None and ret.line == fd.branch else "False")
+                self._end(fd, frame, kind, arg, ret)
         elif event == "exception":
             exc = arg[1]
             fd.exc = exc
             stop = type(exc) in (StopIteration, StopAsyncIteration) and frame.f_lineno in self.facts.iteration
             fd.raising = fd.line is not None and not stop
+            if fd.branch is not None and not stop:
+                self._outcome(fd, None)  # the test (or a one-line body) raised: no outcome
+            fd.ret = None
             # A generator told to close is not an error at the line it was suspended on.
             if not stop and type(exc) is not GeneratorExit and self._starts_here(frame, arg[2]):
                 line = self.lines.setdefault(frame.f_lineno, LineData())
@@ -276,6 +386,24 @@ class Reference:
                 line.raised = {"type": type(exc).__name__, "message": _message(exc), "count": count}
             fd.last_event = "exception"
         return self._local
+
+    def _branch_next(self, fd: FrameData, lineno: int) -> None:
+        """A new line in the frame: the outcome of a pending if/elif/while line, and maybe a new one pending."""
+        if fd.branch is not None:
+            test_end, first, last, return_body = self.facts.heads[fd.branch]
+            if fd.branch <= lineno <= test_end:
+                return  # still in a test written on several lines (3.9 reports its first line again)
+            if return_body and fd.ret is not None and fd.ret.line == fd.branch and lineno in fd.ret.exits:
+                return  # returning through a ``finally:`` or a ``with``
+            self._outcome(fd, "True" if not return_body and first <= lineno <= last else "False")
+        if lineno in self.facts.heads and fd.code.co_name != "<lambda>":  # a lambda on the line is not the if
+            fd.branch = lineno
+
+    def _outcome(self, fd: FrameData, outcome: str | None) -> None:
+        line = self.lines[fd.branch]
+        fd.branch = None
+        if outcome is not None:
+            line.branches[outcome] = line.branches.get(outcome, 0) + 1
 
     def _starts_here(self, frame, tb) -> bool:
         while tb is not None:
@@ -324,14 +452,15 @@ class Reference:
         line.names.update(changed)
         if changed:
             line.last_change = [self.seq, changed]
-        line.last_exec = [self.seq, {n: new[n][1] for n in line.names if n in new}]
+            # every name the line ever changed, as this execution left it
+            line.last_exec = [self.seq, {n: new[n][1] for n in line.names if n in new}]
         key = "raised" if fd.raising else str(next_line) if next_line is not None else "end"
         fd.raising = False
         line.nexts[key] = line.nexts.get(key, 0) + 1
 
     # -- how a frame ends ------------------------------------------------------------------
 
-    def _end(self, fd: FrameData, frame, kind: str, value) -> None:
+    def _end(self, fd: FrameData, frame, kind: str, value, ret: ReturnStmt | None) -> None:
         """Record how the frame ended: a return (with the value and the line) or an exception."""
         exc = fd.exc
         call = fd.call
@@ -341,8 +470,8 @@ class Reference:
         else:
             text = self.render(value)
             call["return_repr"] = text
-            if fd.ret_line is not None:
-                line = self.lines.setdefault(fd.ret_line, LineData())
+            if ret is not None:
+                line = self.lines.setdefault(ret.line, LineData())
                 line.nreturns += 1
                 if len(line.returns) < KEEP:
                     line.returns.append(text)
@@ -364,6 +493,7 @@ class Reference:
                 "raised": d.raised,
                 "last_exec": d.last_exec,
                 "last_change": d.last_change,
+                "branches": d.branches,
             }
         codes = []
         for info in self.code_info:
