@@ -5,11 +5,12 @@ What must agree, per line of the program's file:
 - ``hits``: the number of line events (comprehension frames are part of their line).
 - states, within caps: the reference knows every execution's changed variables. For each code
   object running the line, the tracer examines its first ``max_states`` executions: its kept
-  ``states`` must be exactly the non-empty changes of those executions, in execution order (``at``:
-  which execution of the line each came from). When the line's last change came after those, the
-  tracer adds one more state, the line's true last state: each value it shows must be what the
-  line's last change gave the name or the name's value right after the line's last execution, and it
-  must show every name that last change changed. (Equal to the last kept state, it may be left out.)
+  ``states`` must be exactly the non-empty changes of those executions, in the order they ended (``at``:
+  which execution of the line each came from, by start). When the line's last execution that changed
+  or bound something (a ``for`` line binds only when an iteration starts) is not one of those, the
+  tracer adds one more state, the line's true last state: it shows every name that execution changed
+  or bound, as it left them (other names the line changed before may be shown with their values at
+  that moment). Equal to the last kept state, it may be left out.
 - ``raised``: the exceptions that started at the line: count, type and message of the last.
 - ``returns``/``returned``: what ``return`` statements on the line gave back (the first ``max_states``,
   then the last) and how many times one ran to its end.
@@ -67,22 +68,23 @@ def expected_states(ref_line: dict, max_states: int) -> tuple[list[dict], list[i
     """Kept states, their ``at``, the last state (or None) and whether it must be shown."""
     kept = _kept(ref_line, max_states)
     states = [c for _, _, c in kept]
-    last = ref_line["last_change"]
+    at = [a for _, a, _ in kept]
+    last = ref_line["last_exec"]
     if last is None:
-        return states, [a for _, a, _ in kept], None, False
-    last_seq, last_state = last
-    beyond = last_seq not in {seq for seq, _, _ in kept}
-    if not beyond:
-        return states, [a for _, a, _ in kept], None, False
-    required = not states or last_state != states[-1]
-    return states, [a for _, a, _ in kept], last_state, required
+        return states, at, None, False
+    examined = {seq for _, execs in ref_line["execs"].values() for seq, _, _ in execs[:max_states]}
+    last_seq, after, must = last
+    if last_seq in examined:
+        return states, at, None, False
+    last_state = {name: after[name] for name in must}
+    return states, at, last_state, not states or last_state != states[-1]
 
 
 def _final_ok(shown: dict, ref_line: dict) -> bool:
-    """The last state shown: the names the last change changed (at least), as that execution left them."""
-    last_change = ref_line["last_change"][1]
-    after = ref_line["last_exec"][1]
-    return set(last_change) <= set(shown) and all(after.get(name) == value for name, value in shown.items())
+    """The last state shown: the names the line's last changing or binding execution changed or bound (at
+    least), as that execution left them; other names the line changed before may be shown as they were then."""
+    _, after, must = ref_line["last_exec"]
+    return set(must) <= set(shown) and all(after.get(name) == value for name, value in shown.items())
 
 
 def expected_returns(ref_line: dict, cap: int) -> list[str]:
@@ -123,7 +125,7 @@ def compare_program(
             rest = shown[n:]
             if len(rest) > 1 or (required and not rest):
                 diff(line, "last state", last, rest)
-            elif rest and (r["last_change"] is None or not _final_ok(rest[0], r)):
+            elif rest and (r["last_exec"] is None or not _final_ok(rest[0], r)):
                 diff(line, "last state", last, rest[0])
             elif len(r["execs"]) == 1 and t.get("at", [])[:n] != at:
                 diff(line, "at", at, t.get("at", [])[:n])
@@ -211,10 +213,10 @@ def expected_note(
 ) -> str:
     hits = ref_line["hits"]
     states, _, last, required = expected_states(ref_line, max_states)
-    if shown_last is not None and ref_line["last_change"] is not None and _final_ok(shown_last, ref_line):
+    if shown_last is not None and ref_line["last_exec"] is not None and _final_ok(shown_last, ref_line):
         states = states + [shown_last]  # the last state as the tracer showed it, when that is right
     elif required:
-        states = states + [ref_line["last_exec"][1]]
+        states = states + [last]
     series: dict[str, list[str]] = {}
     for state in states:
         for name, value in state.items():

@@ -78,6 +78,10 @@ class SourceFacts:
         # ``if``/``elif``/``while`` line -> (last line of its test, body's first line, body's last line, the
         # body is one ``return`` on the test's line); other one-line bodies are left out (no line event tells)
         self.heads: dict[int, tuple[int, int, int, bool]] = {}
+        # names a statement binds, by its first line (targets of assignments, ``for``, ``with ... as``,
+        # ``except ... as``, ``:=``; the base name of ``x[i] = ``/``x.a = ``, which writes into x)
+        self.binds: dict[int, set[str]] = {}
+        self.loop_bodies: dict[int, tuple[int, int]] = {}  # ``for`` line -> its body's lines
         tree = ast.parse(source)
         parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
         for func in ast.walk(tree):
@@ -98,6 +102,10 @@ class SourceFacts:
                 node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.YieldFrom, ast.Await)
             ):
                 self.iteration.update(_span(node))
+            for line, target in _targets(node):
+                self.binds.setdefault(line, set()).update(_names(target))
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                self.loop_bodies[node.lineno] = (node.body[0].lineno, node.body[-1].end_lineno or node.lineno)
             if isinstance(node, (ast.If, ast.While)) and node.body:
                 head = node.body[0]
                 body_first = min([head.lineno] + [d.lineno for d in getattr(head, "decorator_list", [])])
@@ -159,6 +167,32 @@ class ReturnStmt:
         return offset != last
 
 
+def _targets(node):
+    if isinstance(node, ast.Assign):
+        return [(node.lineno, t) for t in node.targets]
+    if isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)) or (isinstance(node, ast.AnnAssign) and node.value):
+        return [(node.lineno, node.target)]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [(node.lineno, item.optional_vars) for item in node.items if item.optional_vars is not None]
+    if isinstance(node, ast.NamedExpr):
+        return [(node.lineno, node.target)]
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return [(node.lineno, ast.Name(node.name))]
+    return []
+
+
+def _names(target) -> set[str]:
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return set().union(*(_names(e) for e in target.elts)) if target.elts else set()
+    if isinstance(target, ast.Starred):
+        return _names(target.value)
+    if isinstance(target, (ast.Subscript, ast.Attribute)):
+        return _names(target.value)
+    return set()
+
+
 def _own_nodes(func):
     """The nodes of a function's body, not those of functions, lambdas or classes nested in it."""
     stack = list(func.body)
@@ -195,8 +229,8 @@ class LineData:
         self.returns: list[str] = []  # first KEEP, then the last
         self.nreturns = 0
         self.raised: dict | None = None
-        # [seq, {name: value after}] of the last execution that changed something, over every name
-        # the line has changed so far
+        # [seq, {name: value after}, [names it must show]] of the last execution that changed or bound
+        # something (see _close)
         self.last_exec: list | None = None
         self.last_change: list | None = None  # [seq, changed]
         self.names: set[str] = set()
@@ -452,8 +486,18 @@ class Reference:
         line.names.update(changed)
         if changed:
             line.last_change = [self.seq, changed]
-            # every name the line ever changed, as this execution left it
-            line.last_exec = [self.seq, {n: new[n][1] for n in line.names if n in new}]
+        binds = self.facts.binds.get(lineno, ())
+        assigned = bool(binds) and not fd.raising
+        if assigned and lineno in self.facts.loop_bodies:
+            # a ``for`` line binds its target only when an iteration starts (not on its last check)
+            first, last = self.facts.loop_bodies[lineno]
+            assigned = next_line is not None and first <= next_line <= last
+        if changed or assigned:
+            # The line's last state: what it changed or bound, as this execution left it (``must``),
+            # and the other names it changed before, as they are now.
+            must = set(changed) | {n for n in binds if n in new}
+            after = {n: new[n][1] for n in line.names | must if n in new}
+            line.last_exec = [self.seq, after, sorted(must)]
         key = "raised" if fd.raising else str(next_line) if next_line is not None else "end"
         fd.raising = False
         line.nexts[key] = line.nexts.get(key, 0) + 1
