@@ -69,7 +69,12 @@ def gen(k):
     return "end"
 
 
+def sign(x):
+    if x > 0: return 1
+
+
 def main():
+    signs = [sign(1), sign(-1)]
     total = helper(3)
     g = gen(2)
     first = next(g)
@@ -78,7 +83,7 @@ def main():
         g.send("y")
     except StopIteration as stop:
         last = stop.value
-    return total, first, second, last
+    return total, first, second, last, signs
 """
 
 
@@ -99,16 +104,19 @@ def test_reference_records_lines_returns_branches_and_yields(tmp_path):
         ref.stop()
     out = ref.result()
     lines = out["lines"]
-    assert value == (3, 0, 1, "end")
-    assert lines["2"]["hits"] == 3 and lines["2"]["nexts"] == {"3": 1, "4": 2}  # if: True 1, False 2
+    assert value == (3, 0, 1, "end", [1, None])
+    assert lines["2"]["hits"] == 3 and lines["2"]["branches"] == {"True": 1, "False": 2}
+    # ``if x > 0: return 1`` as the last statement: the implicit ``return None`` on that line is not that return
+    assert lines["14"]["branches"] == {"True": 1, "False": 1} and lines["14"]["returns"] == ["1"]
     assert lines["3"]["returns"] == ["1"] and lines["4"]["returns"] == ["2", "3"]  # every frame's return
     # ``got = yield i`` binds got when the generator resumes: that belongs to the yield's line
     assert [e[2] for c in lines["9"]["execs"].values() for e in c[1]] == [{"got": "'x'"}, {"got": "'y'"}]
     assert lines["10"]["returns"] == ["'end'"]
     gen = next(c for c in out["codes"] if c["name"] == "gen")
     assert gen["calls"][0]["yields"] == 2 and gen["calls"][0]["return_repr"] == "'end'"
-    assert lines["20"]["raised"] is None  # StopIteration from send() started in gen's frame, not here
-    assert lines["14"]["last_change"][1] == {"total": "3"}
+    # the generator returned: send() raised StopIteration on the caller's line (a line, not a loop, raised it)
+    assert lines["24"]["raised"] == {"type": "StopIteration", "message": "end", "count": 1}
+    assert lines["19"]["last_change"][1] == {"total": "3"}
 
 
 def test_comparison_reports_a_wrong_count_a_wrong_state_and_a_missing_return(tmp_path):
@@ -121,9 +129,9 @@ def test_comparison_reports_a_wrong_count_a_wrong_state_and_a_missing_return(tmp
     clean = compare_program("prog", PROGRAM, result["ref"], trace, 10, 10, path)
     kinds = {d.kind for d in clean}
     trace["lines"]["2"]["hits"] += 1
-    trace["lines"]["14"]["states"] = [{"total": "4"}]
+    trace["lines"]["19"]["states"] = [{"total": "4"}]
     trace["lines"]["4"]["returns"] = ["999"]
     bad = compare_program("prog", PROGRAM, result["ref"], trace, 10, 10, path)
     before = {str(d) for d in clean}
     new = {(d.line, d.kind) for d in bad if str(d) not in before}
-    assert {(2, "hits"), (14, "states"), (4, "returns")} <= new, (new, kinds)
+    assert {(2, "hits"), (19, "states"), (4, "returns")} <= new, (new, kinds)
