@@ -22,9 +22,11 @@ For each library of ``libraries.json`` (next to this file) it:
 It prints a table: tests, failures under plain pytest, T, D, D / (1.5 T + 5) (the issue's budget: at most 1),
 spurious failures (failing under debug, not under plain), missed failures (failing under plain, not reported by
 debug), crashed entries (status ``crashed``, or a debug run that did not end ``ok``), entries whose node id is blank
-or unknown to plain pytest; then, per library, each such entry with its status and exception. Exit status 0 when
-every library agrees exactly, 1 when any shows a spurious or missed failure, a crash, a bad node id or a
-different test count, 2 when the corpus could not be set up (download, checksum, install).
+or unknown to plain pytest, and how many of the N slowest tests (``--trace-slowest``, default 2) ended alike when
+traced one by one with ``semcoder trace NODE --json``; then, per library, each such entry with its status and
+exception. Exit status 0 when every library agrees exactly, 1 when any shows a spurious or missed failure, a crash,
+a bad node id, a different test count or a slow test that ends otherwise when traced, 2 when the corpus could not
+be set up (download, checksum, install).
 """
 
 from __future__ import annotations
@@ -55,9 +57,11 @@ OBSERVER = """
 import json, os
 
 _OUT = {}
+_DURATIONS = {}
 
 
 def pytest_runtest_logreport(report):
+    _DURATIONS[report.nodeid] = _DURATIONS.get(report.nodeid, 0.0) + report.duration
     current = _OUT.get(report.nodeid, "passed")
     if report.failed and current != "failed":
         _OUT[report.nodeid] = "failed" if report.when == "call" else "error"
@@ -74,7 +78,7 @@ def pytest_collectreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     with open(os.environ["REALWORLD_OUTCOMES"], "w") as f:
-        json.dump({"exitstatus": int(exitstatus), "tests": _OUT}, f)
+        json.dump({"exitstatus": int(exitstatus), "tests": _OUT, "durations": _DURATIONS}, f)
 """
 
 
@@ -179,7 +183,13 @@ def run_plain(python: Path, project: Path, target: str, workdir: Path, timeout_s
         return {"time_s": elapsed, "error": f"plain pytest wrote no outcomes:\n{(proc.stdout + proc.stderr)[-2000:]}"}
     data = json.loads(outcomes.read_text())
     tail = proc.stdout.strip().splitlines()[-1:] if proc.stdout.strip() else []
-    return {"time_s": elapsed, "exitstatus": data["exitstatus"], "tests": data["tests"], "last_line": "".join(tail)}
+    return {
+        "time_s": elapsed,
+        "exitstatus": data["exitstatus"],
+        "tests": data["tests"],
+        "durations": data["durations"],
+        "last_line": "".join(tail),
+    }
 
 
 def semcoder_command() -> list[str]:
@@ -203,6 +213,42 @@ def run_debug(python: Path, project: Path, target: str, timeout_s: float) -> dic
         output = (proc.stdout + proc.stderr)[-3000:]
         return {"time_s": elapsed, "error": f"semcoder debug (exit {proc.returncode}) printed no JSON:\n{output}"}
     return {"time_s": elapsed, "exit": proc.returncode, "document": document}
+
+
+def trace_slowest(python: Path, project: Path, plain: dict[str, Any], count: int, timeout_s: float) -> list[dict]:
+    """``semcoder trace NODE --json`` of the ``count`` slowest tests of the plain run that passed or failed: a
+    traced run must end as the untraced one did (a slow test that times out only when traced is the calibration
+    of per-test limits going wrong)."""
+    durations: dict[str, float] = plain.get("durations", {})
+    tests: dict[str, str] = plain.get("tests", {})
+    candidates = [n for n in tests if tests[n] in ("passed", *FAILING) and "::" in n]
+    out = []
+    for node in sorted(candidates, key=lambda n: -durations.get(n, 0.0))[:count]:
+        cmd = [*semcoder_command(), "trace", node, "--json", "--python", str(python)]
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout_s)
+            document = json.loads(proc.stdout)
+        except subprocess.TimeoutExpired:
+            document = {"status": "no-result", "exception": {"type": "Timeout", "message": f"past {timeout_s:.0f} s"}}
+        except json.JSONDecodeError:
+            document = {"status": "no-result", "exception": {"type": "NoJSON", "message": proc.stderr[-1000:]}}
+        status = document.get("status")
+        expected_ok = tests[node] == "passed"
+        test = document.get("test") or {}
+        out.append(
+            {
+                "nodeid": node,
+                "plain": tests[node],
+                "plain_duration_s": round(durations.get(node, 0.0), 3),
+                "status": status,
+                "traced_nodeid": test.get("nodeid"),
+                "trace_time_s": round(time.perf_counter() - start, 2),
+                "cause": _cause(document),
+                "agrees": (status == "ok") == expected_ok and test.get("nodeid") == node,
+            }
+        )
+    return out
 
 
 def _entry_id(entry: dict[str, Any]) -> str:
@@ -299,6 +345,9 @@ def run_library(lib: dict[str, Any], manifest: dict[str, Any], args: argparse.Na
     log(f"  semcoder debug (plain pytest took {plain['time_s']:.1f} s)")
     debug = run_debug(python, project, lib["target"], args.timeout)
     result = compare(plain, debug)
+    if args.trace_slowest:
+        log(f"  semcoder trace of the {args.trace_slowest} slowest tests")
+        result["traced_slowest"] = trace_slowest(python, project, plain, args.trace_slowest, args.timeout)
     t, d = plain["time_s"], debug["time_s"]
     result.update(
         name=lib["name"],
@@ -318,15 +367,18 @@ def run_library(lib: dict[str, Any], manifest: dict[str, Any], args: argparse.Na
 
 def failed(result: dict[str, Any]) -> bool:
     keys = ("spurious", "missed", "crashed", "bad_ids")
+    if any(not t["agrees"] for t in result.get("traced_slowest", [])):
+        return True
     return any(result.get(k) for k in keys) or "setup_error" in result or "count_mismatch" in result
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
     head = ["library", "tests", "plain fail", "T (s)", "D (s)", "D/(1.5T+5)", "spurious", "missed", "crashed", "bad id"]
+    head.append("slowest traced alike")
     rows = [head]
     for r in results:
         if "fatal" in r:
-            rows.append([r["name"], "setup failed", "", "", "", "", "", "", "", ""])
+            rows.append([r["name"], "setup failed", *[""] * (len(head) - 2)])
             continue
         rows.append(
             [
@@ -340,6 +392,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 str(len(r["missed"])),
                 str(len(r["crashed"])),
                 str(len(r["bad_ids"])),
+                f"{sum(t['agrees'] for t in r.get('traced_slowest', []))}/{len(r.get('traced_slowest', []))}",
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
@@ -365,6 +418,12 @@ def print_table(results: list[dict[str, Any]]) -> None:
             lines.append(f"  missed: {node}")
         for row in r["traced_passes"]:
             lines.append(f"  failed untraced, passed traced: {row['nodeid']}")
+        for t in r.get("traced_slowest", []):
+            if not t["agrees"]:
+                lines.append(
+                    f"  trace {t['nodeid']} ({t['plain']} in {t['plain_duration_s']} s untraced): "
+                    f"[{t['status']}] node id {t['traced_nodeid']!r} {t['cause']}"
+                )
         for node in r["unexpected_plain_failures"]:
             lines.append(f"  fails under plain pytest (not in known_plain_failures): {node}")
         if lines:
@@ -381,6 +440,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter the venvs are made from")
     parser.add_argument("--timeout", type=float, default=1800.0, help="limit for each pytest / debug run, seconds")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON document")
+    parser.add_argument(
+        "--trace-slowest",
+        type=int,
+        default=2,
+        metavar="N",
+        help="also `semcoder trace` each library's N slowest tests one by one (default 2; 0: none)",
+    )
     parser.add_argument(
         "--extra-test",
         type=Path,
