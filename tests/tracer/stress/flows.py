@@ -435,3 +435,73 @@ def case_generator_with_state_across_yields():
             yield best
 
     return list(running_max([3, 1, 4, 1, 5, 9, 2, 6]))
+
+
+def case_generator_throw():
+    def worker():
+        handled = []
+        while True:
+            try:
+                item = yield len(handled)
+                handled.append(item)
+            except ValueError as exc:
+                handled.append(f"bad {exc}")
+            if len(handled) > 3:
+                return handled
+
+    g = worker()
+    next(g)
+    g.send("a")
+    g.throw(ValueError("x"))
+    g.send("b")
+    try:
+        g.send("c")
+    except StopIteration as stop:
+        return stop.value
+
+
+def case_exception_in_init_and_property_fallback():
+    class Strict:
+        def __init__(self, value):
+            if value < 0:
+                raise ValueError("negative")
+            self.value = value
+
+        @property
+        def double(self):
+            return self.missing * 2
+
+        def __getattr__(self, name):
+            if name == "missing":
+                return self.value + 1
+            raise AttributeError(name)
+
+    made = []
+    for v in (2, -1):
+        try:
+            made.append(Strict(v).double)
+        except ValueError as exc:
+            made.append(str(exc))
+    return made
+
+
+def case_exception_in_exit_replaces_body_exception():
+    class Noisy:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            raise RuntimeError("from exit")
+
+    try:
+        with Noisy():
+            raise KeyError("body")
+    except RuntimeError as exc:
+        return str(exc), type(exc.__context__).__name__
+
+
+def case_import_time_call_and_module_state():
+    import importlib
+
+    mod = importlib.import_module("json")
+    return mod.dumps({"b": 1, "a": [1, 2]}, sort_keys=True)
