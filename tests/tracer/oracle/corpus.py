@@ -103,7 +103,8 @@ def run_corpus(python: str, jobs: list[dict], caps: list[tuple[int, int]], batch
             sources[path] = Path(path).read_text()
         for trace in result["traces"]:
             max_states, max_calls = trace["caps"]
-            diffs.extend(compare_program(job["id"], sources[path], result["ref"], trace, max_states, max_calls, path))
+            label = job["id"] if len(result["traces"]) == 1 else f"{job['id']} (caps {max_states}/{max_calls})"
+            diffs.extend(compare_program(label, sources[path], result["ref"], trace, max_states, max_calls, path))
     return diffs, len(jobs)
 
 
