@@ -14,6 +14,7 @@ import threading
 
 from .recorder import Recorder
 from .records import COUNT, DERIVE, EXAMINE, ORDER, TRACK, CodeRec, FrameState
+from .saferepr import IMMUTABLE
 
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
 
@@ -64,8 +65,6 @@ class SettraceCore:
         suspended = self.suspended
         fs = FrameState(crec, nxt())
         recorder.call_start(fs, frame.f_locals)
-        resolve = recorder.resolve
-        tell = recorder.tell
 
         table = crec.table
         base = crec.table_base
@@ -88,9 +87,9 @@ class SettraceCore:
                 rec = lines.get(lineno) or line_of(lineno)
                 rec.hits += 1
                 if fs.branch is not None:
-                    resolve(fs, lineno)
+                    recorder.resolve(fs, lineno)
                 if rec.track:
-                    tell(fs, rec)
+                    recorder.tell(fs, rec)
                 mode = rec.mode
                 if mode and fs.pending is None and fs.branch is None:  # past its cap, nothing open in this frame
                     if mode != COUNT:  # lines that bind names need an order (for last states)
@@ -100,14 +99,15 @@ class SettraceCore:
                 step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
                 return lean if fs.pending is None and fs.branch is None else trace
             if event == "return":
-                recorder.exit(fs, lambda: frame.f_locals)
                 if frame.f_code.co_code[frame.f_lasti] in _RETURN_OPS:
-                    recorder.returned(fs, frame, arg)
+                    recorder.exit(fs, lambda: frame.f_locals)
+                    recorder.returned(fs, frame, arg, frame.f_lineno)
                     recorder.call_end(fs, arg, None)
-                elif crec.is_gen and _suspended_at(frame):
-                    fs.yields += 1
+                elif crec.is_gen and _suspended_at(frame) and type(fs.unwinding) is not GeneratorExit:
+                    recorder.suspend(fs, frame.f_locals)
                     suspended[frame] = trace
-                else:  # unwinding: the frame stopped elsewhere, after an 'exception' event
+                else:  # unwinding (a close() too): the frame stopped elsewhere, after an 'exception' event
+                    recorder.exit(fs, lambda: frame.f_locals)
                     recorder.call_end(fs, arg, fs.unwinding)
                 return trace
             if event == "exception":
@@ -180,6 +180,8 @@ class MonitoringCore:
         derive = recorder.derive
         resolve = recorder.resolve
         tell = recorder.tell
+        max_states = recorder.max_states
+        immutable = IMMUTABLE
         # Code objects are looked up by id: hashing a code object walks its bytecode (3.12+).
         by_id: dict[int, CodeRec] = {}
 
@@ -250,9 +252,26 @@ class MonitoringCore:
             frame = getframe(1)
             fs = frames.pop(frame, None)
             if fs is not None:
-                fs.code.active -= 1
+                crec = fs.code
+                crec.active -= 1
                 recorder.exit(fs, lambda: frame.f_locals)
-                recorder.returned(fs, frame, value)
+                # The line of a return instruction, without reading the line table each time.
+                lineno = crec.return_at.get(offset)
+                if lineno is None:
+                    lineno = crec.return_at[offset] = frame.f_lineno
+                rec = crec.lines.get(lineno)
+                if (
+                    rec is not None
+                    and rec.plain_return
+                    and rec.ret_count >= max_states
+                    and fs.branch is None
+                    and type(value) in immutable
+                ):  # past the first values of a `return` alone on its line: keep the last
+                    rec.ret_count += 1
+                    rec.ret_last, rec.ret_raw = value, True
+                    fs.ret_line = None
+                else:
+                    recorder.returned(fs, frame, value, lineno)
                 recorder.call_end(fs, value, None)
             return None
 
@@ -262,8 +281,7 @@ class MonitoringCore:
             frame = getframe(1)
             fs = frames.get(frame)
             if fs is not None:
-                recorder.exit(fs, lambda: frame.f_locals)
-                fs.yields += 1
+                recorder.suspend(fs, frame.f_locals)
             return None
 
         def py_unwind(code, offset, exc):
@@ -324,14 +342,23 @@ class MonitoringCore:
 
 
 def _for_iter_offsets(code, lines: frozenset[int]) -> dict[int, int]:
-    """Offset of each one-line loop's own FOR_ITER (the first on its line) -> the line."""
+    """Where each one-line loop jumps back to -> the line: a ``for`` loop's own FOR_ITER (the first on
+    its line), a ``while`` loop's first backward jump's target."""
     out: dict[int, int] = {}
     seen: set[int] = set()
+    backward: dict[int, int] = {}
     for instr in dis.get_instructions(code):
         lineno = instr.positions.lineno if instr.positions else None
-        if instr.opname == "FOR_ITER" and lineno in lines and lineno not in seen:
+        if lineno not in lines:
+            continue
+        if instr.opname == "FOR_ITER" and lineno not in seen:
             seen.add(lineno)
             out[instr.offset] = lineno
+        elif instr.opname.startswith("JUMP_BACKWARD") and lineno not in backward:
+            backward[lineno] = instr.argval
+    for lineno, target in backward.items():
+        if lineno not in seen:
+            out[target] = lineno
     return out
 
 

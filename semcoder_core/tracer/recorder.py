@@ -52,6 +52,9 @@ _INLINE_CODE_NAMES = frozenset(("<listcomp>", "<dictcomp>", "<setcomp>", "<genex
 _MISSING = object()
 _LOAD_CONST = dis.opmap["LOAD_CONST"]
 _HAS_POSITIONS = sys.version_info >= (3, 11)
+# Raised by the machinery of a `for`/`async for`, an `await`/`yield from` or a generator's close(),
+# on lines that iterate or suspend: not errors of the line.
+_LOOP_ENDS = (StopIteration, StopAsyncIteration, GeneratorExit)
 
 
 def _visible(name: str, value: object) -> bool:
@@ -320,10 +323,22 @@ class Recorder:
             if rec.branch[3] == RETURN_BODY:  # type: ignore[index]
                 rec.unknown += 1  # the test or the returned expression raised
 
-    def returned(self, fs: FrameState, frame, value: object) -> None:
-        """The frame returns ``value`` (not a yield, not unwinding): put it on the ``return`` line that ran."""
+    def returned(self, fs: FrameState, frame, value: object, lineno: int) -> None:
+        """The frame returns ``value`` from ``lineno`` (not a yield, not unwinding): put it on the
+        ``return`` line that ran."""
         code = fs.code
-        lineno = frame.f_lineno
+        rec = code.lines.get(lineno)
+        if rec is not None and rec.plain_return and fs.branch is None:
+            # The common case: a `return` that is the only statement of its line, nothing pending.
+            fs.ret_line = None
+            count = rec.ret_count = rec.ret_count + 1
+            if count <= self.max_states:
+                rec.ret_values.append(self.repr(value))
+            elif type(value) in IMMUTABLE:
+                rec.ret_last, rec.ret_raw = value, True
+            else:
+                rec.ret_last, rec.ret_raw = self.repr(value), False
+            return
         rec = None
         unsure = False  # `return None` or falling off the end, after a `with` or `finally:`
         cols = code.returns.get(lineno)
@@ -354,10 +369,12 @@ class Recorder:
         if rec is None:
             return
         rec.ret_count += 1
-        if len(rec.ret_values) < self.max_states:
+        if rec.ret_count <= self.max_states:
             rec.ret_values.append(self.repr(value))
+        elif type(value) in IMMUTABLE:
+            rec.ret_last, rec.ret_raw = value, True
         else:
-            rec.ret_last = _Later(value) if type(value) in IMMUTABLE else self.repr(value)
+            rec.ret_last, rec.ret_raw = self.repr(value), False
 
     def _explicit(self, code: CodeRec, frame, cols) -> bool:
         """Did ``return None`` on a line shared with other code come from its ``return`` (not from
@@ -395,6 +412,17 @@ class Recorder:
 
     # -- frame exits: last states of lines past their cap ---------------------
 
+    def suspend(self, fs: FrameState, local_vars) -> None:
+        """The frame yields or awaits: what the line binds when it resumes (``x = yield y``) is still its
+        own, so its open diff is closed now and opened again from here."""
+        rec = fs.pending
+        self.exit(fs, lambda: local_vars)
+        if rec is not None:
+            fs.snap = self.snapshot(local_vars)
+            fs.pending = rec
+            fs.code.npending += 1
+        fs.yields += 1
+
     def exit(self, fs: FrameState, local_vars_of) -> None:
         """The frame returns, yields or unwinds: close its diff, rebuild capped lines' last states."""
         if fs.pending is not None:
@@ -422,9 +450,11 @@ class Recorder:
         for name, rec in writer.items():
             if rec.last > rec.exact_last:
                 self._final_value(finals, rec, name, local_vars)
-        # Names with one writer: bound at exit means that line ran in this frame, last.
+        # Names with one writer: bound at exit means that line ran in this frame, last. Unless the line
+        # has not run since a last state was taken (a frame that exits later is not one that ran it later:
+        # recursion).
         for rec in named:
-            if rec.hits > rec.exact_hits and not needs_order(rec):
+            if rec.hits > rec.exact_hits and not needs_order(rec) and (rec.final is None or rec.hits > rec.final_at):
                 for name in rec.names:
                     self._final_value(finals, rec, name, local_vars)
         serial = next(self.serial)
@@ -445,14 +475,17 @@ class Recorder:
         calls.count += 1
         args: dict[str, object] = {}
         if calls.count <= self.max_calls:
-            for name in list(local_vars)[: fs.code.nargs]:
-                args[name] = self.repr(local_vars[name])
+            for name in fs.code.argnames:
+                if name in local_vars:
+                    args[name] = self.repr(local_vars[name])
             record = {"at": calls.count, "args": args, "return_repr": None, "exception": None}
             calls.records.append(record)
         else:
             # Past the cap only the last call is kept: hold values that cannot change and
             # repr the others now; the rest of the repr work happens once, at the end.
-            for name in list(local_vars)[: fs.code.nargs]:
+            for name in fs.code.argnames:
+                if name not in local_vars:
+                    continue
                 value = local_vars[name]
                 args[name] = _Later(value) if type(value) in IMMUTABLE else self.repr(value)
             record = {"at": calls.count, "args": args, "return_repr": None, "exception": None}
@@ -476,7 +509,9 @@ class Recorder:
         return self.repr(value.value) if isinstance(value, _Later) else value
 
     def exception_at(self, rec: LineRec, exc: BaseException) -> None:
-        """Record an exception where it started."""
+        """Record an exception where it started (not the end of an iteration, nor a generator's closing)."""
+        if type(exc) in _LOOP_ENDS and rec.lineno in rec.code.suspend_lines:
+            return
         rec.exc_count += 1
         rec.exc_last = {"type": type(exc).__name__, "message": _message(exc)}
 
@@ -568,7 +603,7 @@ def _merge_line(hits: int, recs: list[LineRec], now) -> dict:
             returned += rec.ret_count
             returns.extend(rec.ret_values)
             if rec.ret_count > len(rec.ret_values):
-                returns.append(now(rec.ret_last))
+                returns.append(now(_Later(rec.ret_last)) if rec.ret_raw else rec.ret_last)
         items.extend(zip(rec.seq, rec.at, rec.states))
         if rec.final is not None and (not rec.seq or rec.final_seq > rec.seq[-1]):
             if not rec.states or rec.final != rec.states[-1]:

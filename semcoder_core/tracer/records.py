@@ -40,6 +40,7 @@ class LineRec:
         "ret_values",
         "ret_count",
         "ret_last",
+        "ret_raw",
         "exits",
         "branch",
         "taken",
@@ -47,6 +48,7 @@ class LineRec:
         "unknown",
         "unwound",
         "track",
+        "plain_return",
     )
 
     def __init__(self, lineno: int, names: frozenset[str], code: CodeRec, pred: int | None) -> None:
@@ -86,7 +88,8 @@ class LineRec:
         # Values returned by a ``return`` on this line: the first ``max_states``, the last, how many.
         self.ret_values: list[str] = []
         self.ret_count = 0
-        self.ret_last: object = None
+        self.ret_last: object = None  # past the first: the last value (``ret_raw``: not yet a repr)
+        self.ret_raw = False
         # A ``return`` inside ``with``/``finally``: the lines its return event may come from.
         self.exits: frozenset[int] | None = code.exits.get(lineno)
         # An ``if``/``while`` line: (kind, body's first line, test's last line, how), see static.branch_heads.
@@ -97,6 +100,8 @@ class LineRec:
         self.unwound = 0  # exceptions that passed through this line in frames of this code
         # Its line events tell the frame (see Recorder.tell); such a line never stops reporting.
         self.track = self.exits is not None or (self.branch is not None and self.branch[3] != BODY_COUNT)
+        # A ``return`` of this code alone on its line: a return event here is that ``return``.
+        self.plain_return = lineno in code.returns and lineno not in code.shared_returns
 
     def total_hits(self) -> int:
         if self.leader is None:
@@ -145,6 +150,8 @@ class CodeRec:
         "calls",
         "npending",
         "nargs",
+        "argnames",
+        "suspend_lines",
         "is_gen",
         "derived",
         "active",
@@ -163,6 +170,7 @@ class CodeRec:
         "exits",
         "branches",
         "positions",
+        "return_at",
     )
 
     def __init__(
@@ -189,6 +197,9 @@ class CodeRec:
         nargs = code.co_argcount + code.co_kwonlyargcount
         nargs += bool(flags & 0x04) + bool(flags & 0x08)  # *args, **kwargs
         self.nargs = nargs
+        # Parameter names in order (``f_locals`` of 3.9/3.10 puts cells elsewhere).
+        self.argnames = code.co_varnames[:nargs]
+        self.suspend_lines = facts.suspend_lines
         self.is_gen = bool(flags & (0x20 | 0x80 | 0x200))  # generator, coroutine, async generator
         # How many places bind each name in this code. A name with one writer needs no order:
         # bound at the frame's exit, its value there is what that one line last gave it.
@@ -211,6 +222,7 @@ class CodeRec:
         self.exits: dict[int, frozenset[int]] = {}
         self.branches: dict[int, tuple[str, int, int, int]] = {}
         self.positions: list | None = None  # co_positions(), read once where a return needs it
+        self.return_at: dict[int, int] = {}  # offset of a return instruction -> its line (sys.monitoring)
         if not code.co_name.startswith("<"):  # not a lambda, module or comprehension
             first = code.co_firstlineno
             for line, owners in facts.returns.lines.items():

@@ -85,6 +85,14 @@ class TraceSession:
         # Frames still open (an escaped exception, a suspended generator) keep their last states.
         frames = getattr(self.core, "frames", {})
         for frame, fs in list(frames.items()):
+            if fs.yields:
+                # Suspended (its states were kept when it yielded), or finalized without an event
+                # (3.12+ clears a generator parked outside any `try` silently): its locals are not
+                # to be read. What its line would bind on resuming never happened.
+                if fs.pending is not None:
+                    fs.pending = None
+                    fs.code.npending -= 1
+                continue
             self.recorder.exit(fs, lambda frame=frame: frame.f_locals)
         frames.clear()
 

@@ -272,8 +272,22 @@ def one_line_loops(source: str) -> frozenset[int]:
     return frozenset(
         node.lineno
         for node in ast.walk(tree)
-        if isinstance(node, ast.For) and node.body[0].lineno == node.lineno == node.body[-1].end_lineno
+        if isinstance(node, (ast.For, ast.While)) and node.body[0].lineno == node.lineno == node.body[-1].end_lineno
     )
+
+
+def suspend_lines(source: str) -> frozenset[int]:
+    """Lines that iterate or suspend (``for``/``async for`` headers and iterables, comprehensions, ``yield``,
+    ``yield from``, ``await``): a StopIteration, StopAsyncIteration or GeneratorExit there is the machinery's."""
+    try:
+        tree = _tree(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    lines = set(iteration_lines(source))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return frozenset(lines)
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -407,6 +421,7 @@ class FileFacts(NamedTuple):
     one_line_loops: frozenset[int]
     returns: ReturnFacts
     branches: dict[int, tuple[str, int, int, int]]
+    suspend_lines: frozenset[int]
 
     @classmethod
     def of(cls, source: str) -> FileFacts:
@@ -424,6 +439,7 @@ class FileFacts(NamedTuple):
             one_line_loops(source),
             return_facts(source),
             branch_heads(source),
+            suspend_lines(source),
         )
 
 
