@@ -150,3 +150,44 @@ def test_the_return_line_that_returned_is_found(traces):
     first = _n("def one_line_in_with")
     assert executed_return_line(SOURCE, first, trace["lines"]) == _n("if x: return x")
     assert executed_return_line(SOURCE, _n("def grade"), trace["lines"]) is None  # four returned
+
+
+ORACLE_CAUSES = Path(__file__).parent / "notes_programs" / "oracle_causes.py"
+
+
+@pytest.fixture(scope="module")
+def cause_traces() -> dict[str, dict]:
+    out = {}
+    for version, exe in PYTHONS.items():
+        cmd = [exe, str(DRIVER), agent_dir(), str(ORACLE_CAUSES)]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        doc = json.loads(run.stdout)
+        [(_, lines)] = doc["lines"].items()
+        out[version] = {"lines": lines, "calls": {c["qualname"]: c for c in doc["calls"]}}
+    return out
+
+
+@pytest.mark.parametrize("version", list(PYTHONS))
+def test_differences_the_oracle_found_are_gone(cause_traces, version):
+    """Causes from the differential oracle's report, one line each, on every Python."""
+    lines, calls = cause_traces[version]["lines"], cause_traces[version]["calls"]
+    # Recursion past the cap: the last execution of `a = n` is the deepest frame's (a = 0), not the
+    # outermost frame's, which exits last.
+    assert lines["2"]["hits"] == 18 and lines["2"]["states"][-1] == {"a": "0"}
+    # `value = yield total` binds on resuming: the value belongs to the yield line.
+    assert [s["value"] for s in lines["10"]["states"]] == ["5", "7"]
+    # A generator closed by close(): GeneratorExit is no error of its yield line; the call ends with it.
+    assert "raised" not in lines["17"]
+    # (3.13 closes a generator parked outside any `try` without running it: no event, no end.)
+    closed = None if version == "3.13" else {"type": "GeneratorExit", "message": ""}
+    assert calls["ticks"]["records"][0]["exception"] == closed
+    # A class iterator's StopIteration ends the loop: shown where it is raised, not on the `for` line.
+    assert lines["30"]["raised"]["type"] == "StopIteration"
+    assert "raised" not in lines["55"] and "raised" not in lines["56"]
+    # A one-line `while` counts its checks like settrace does on that Python (sys.monitoring too; 3.9
+    # also reports the last, failing check).
+    assert lines["59"]["hits"] == (4 if version == "3.9" else 3)
+    assert [s["n"] for s in lines["59"]["states"]] == ["1", "2", "3"]
+    # Argument names of a function whose argument is also a cell (3.9/3.10 order f_locals differently).
+    assert calls["retry.<locals>.decorate"]["records"][0]["args"] == {"func": "<function main.<locals>.<lambda>>"}
