@@ -119,8 +119,8 @@ def test_reference_records_lines_returns_branches_and_yields(tmp_path):
     assert lines["19"]["last_change"][1] == {"total": "3"}
 
 
-def test_comparison_reports_a_wrong_count_a_wrong_state_and_a_missing_return(tmp_path):
-    """The comparison is not vacuous: corrupt a real trace three ways, get three differences."""
+def test_comparison_reports_a_wrong_count_state_return_and_order(tmp_path):
+    """The comparison is not vacuous: corrupt a real trace four ways, get four differences."""
     job = {"id": "prog", "path": str(tmp_path / "prog.py"), "call": "main()"}
     Path(job["path"]).write_text(PROGRAM)
     result = corpus.run_driver(PYTHONS["3.11"], [job], [(10, 10)])["prog"]
@@ -131,7 +131,8 @@ def test_comparison_reports_a_wrong_count_a_wrong_state_and_a_missing_return(tmp
     trace["lines"]["2"]["hits"] += 1
     trace["lines"]["19"]["states"] = [{"total": "4"}]
     trace["lines"]["4"]["returns"] = ["999"]
+    trace["lines"]["18"]["seq"], trace["lines"]["21"]["seq"] = trace["lines"]["21"]["seq"], trace["lines"]["18"]["seq"]
     bad = compare_program("prog", PROGRAM, result["ref"], trace, 10, 10, path)
     before = {str(d) for d in clean}
     new = {(d.line, d.kind) for d in bad if str(d) not in before}
-    assert {(2, "hits"), (19, "states"), (4, "returns")} <= new, (new, kinds)
+    assert {(2, "hits"), (19, "states"), (4, "returns"), (18, "order")} <= new, (new, kinds)

@@ -18,6 +18,7 @@ What must agree, per line of the program's file:
   the body (for ``if c: return x`` on one line: when that ``return`` ran), False for any other next line
   or an implicit return; an execution whose test raised is neither. Other one-line bodies are not judged
   (no line event tells), so the tracer must not report them either.
+- ``seq``: the kept states of all lines in the order their executions ended (``(line, index)`` pairs shown).
 - per function: call count, and for the first ``max_calls`` calls and the last one the arguments,
   the returned value or the exception, and the yields of a finished generator.
 - the notes a user sees (``annotate.line_notes``, as the CLI and the editor show them) against notes
@@ -145,9 +146,30 @@ def compare_program(
         got = {k: v for k, v in (t.get("branches") or {}).items() if v}
         if want != got:
             diff(line, "branches", want, got)
+    diffs.extend(_compare_order(program, rlines, tlines, max_states))
     diffs.extend(_compare_calls(program, ref["codes"], trace["calls"], max_calls))
     diffs.extend(_compare_notes(program, source, ref, trace, max_states, max_calls, path))
     return diffs
+
+
+def _compare_order(program: str, rlines: dict, tlines: dict, max_states: int) -> list[Diff]:
+    """``seq`` ranks the kept states of the whole run: the kept states of all lines must come in the order
+    their executions ended (the timeline a reader steps through)."""
+    ref_order, trace_seq = [], {}
+    for key, r in rlines.items():
+        kept = _kept(r, max_states)
+        t = tlines.get(key, {})
+        if t.get("states", [])[: len(kept)] != [c for _, _, c in kept] or len(t.get("seq", [])) < len(kept):
+            continue  # already a states difference
+        for index, (seq, _, _) in enumerate(kept):
+            ref_order.append((seq, (int(key), index)))
+            trace_seq[(int(key), index)] = t["seq"][index]
+    want = [item for _, item in sorted(ref_order)]
+    got = sorted(want, key=lambda item: trace_seq[item])
+    if want == got:
+        return []
+    first = next(i for i, (a, b) in enumerate(zip(want, got)) if a != b)
+    return [Diff(program, want[first][0], "order", want[first : first + 4], got[first : first + 4])]
 
 
 def _compare_calls(program: str, codes: list[dict], calls: list[dict], max_calls: int) -> list[Diff]:
