@@ -224,7 +224,8 @@ class LineData:
 
     def __init__(self) -> None:
         self.hits = 0
-        self.execs: dict[int, list] = {}  # code index -> [count, [[seq, changed], ...first KEEP]]
+        # code index -> [executions, [[end seq, at, changed] of the first KEEP]] (changed None: never ended)
+        self.execs: dict[int, list] = {}
         self.nexts: dict[str, int] = {}
         self.returns: list[str] = []  # first KEEP, then the last
         self.nreturns = 0
@@ -487,7 +488,7 @@ class Reference:
         if changed:
             line.last_change = [self.seq, changed]
         binds = self.facts.binds.get(lineno, ())
-        assigned = bool(binds) and not fd.raising
+        assigned = bool(binds) and not fd.raising and frame is not None  # None: suspended for good
         if assigned and lineno in self.facts.loop_bodies:
             # a ``for`` line binds its target only when an iteration starts (not on its last check)
             first, last = self.facts.loop_bodies[lineno]
