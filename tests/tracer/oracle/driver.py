@@ -7,6 +7,7 @@ reference, then once per caps under the tracer, each time a fresh module. One JS
 """
 
 import contextlib
+import gc
 import importlib.util
 import io
 import json
@@ -50,6 +51,8 @@ def _run(path, call, start, stop):
     finally:
         stop()
         sys.modules.pop(name, None)
+        # What this run left (generators in cycles, frames) is finalized now, untraced, not in the next run.
+        gc.collect()
     return outcome
 
 
