@@ -53,5 +53,9 @@ def test_inflection_suite_reports_the_same_failures_under_debug_as_under_plain_p
     assert all(e["cause"].startswith("AssertionError") for e in by_id.values()), by_id
     assert "'kine' == 'cow'" in by_id["test_semcoder_known_failures.py::test_pluralize_known_failure[cow]"]["cause"]
 
+    # the two slowest tests, traced one by one with `semcoder trace NODE`, end as they did untraced
+    assert len(lib["traced_slowest"]) == 2
+    assert all(t["agrees"] and t["traced_nodeid"] == t["nodeid"] for t in lib["traced_slowest"]), lib["traced_slowest"]
+
     # the downloaded sdist was checked against the manifest's sha256 and kept in the cache given
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["inflection-0.5.1.tar.gz"]
