@@ -28,7 +28,7 @@ from .sandbox.limits import Limits
 
 class RunSettings(BaseModel):
     timeout_seconds: float = Field(10.0, gt=0, description="Wall-clock limit of one run.")
-    memory_mb: int = Field(1024, ge=64, description="Memory (address space) limit of one run.")
+    memory_mb: int = Field(1024, ge=64, description="Memory one run may use (resident, not reserved address space).")
     max_processes: int = Field(32, ge=1, description="Processes one run may start.")
     isolation: Literal["auto", "bwrap", "copy"] = Field(
         "auto", description="bubblewrap when installed, else a temporary copy of the project."

@@ -16,7 +16,12 @@ from . import commands
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit of one run")
-    p.add_argument("--memory-mb", type=int, metavar="N", help="memory limit of one run")
+    p.add_argument(
+        "--memory-mb",
+        type=int,
+        metavar="N",
+        help="memory one run may use, in MB (memory in use, not reserved address space)",
+    )
     p.add_argument("--python", metavar="PATH", help="interpreter that runs the code (default: project venv)")
     p.add_argument("--isolation", choices=["auto", "bwrap", "copy"], help="how runs are isolated")
 
