@@ -447,6 +447,11 @@ class Sandbox:
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONIOENCODING": "utf-8",
                 "SEMCODER_RUN_ID": run_id,
+                # hypothesis keeps its example database in the project (.hypothesis/), which a
+                # bwrap run sees read-only: it warns, and `filterwarnings = error` fails the test.
+                "HYPOTHESIS_STORAGE_DIRECTORY": os.path.join(
+                    "/tmp" if self.isolation == "bwrap" else work, ".hypothesis"
+                ),
             }
             if self.interpreter.prefix != self.interpreter.base_prefix:
                 env["VIRTUAL_ENV"] = self.interpreter.prefix

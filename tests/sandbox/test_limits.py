@@ -8,6 +8,7 @@ test's failure: the run goes on with the rest in a new process, every entry unde
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -191,6 +192,18 @@ def test_processes_are_limited_threads_are_not():
     assert (len(children), error) == (8, "BlockingIOError")
 
 
+def test_what_suites_read_and_write_outside_the_project():
+    import os
+
+    # /etc/localtime (time zone tests) is readable when the machine has one.
+    assert os.path.exists("/etc/localtime") == HOST_HAS_LOCALTIME
+    # hypothesis' example database goes to a writable, throwaway folder (the project may be read-only).
+    folder = os.environ["HYPOTHESIS_STORAGE_DIRECTORY"]
+    os.makedirs(os.path.join(folder, "examples"), exist_ok=True)
+    with open(os.path.join(folder, "examples", "entry"), "w") as fh:
+        fh.write("x")
+
+
 def test_loopback_server_thread():
     # The run's own network namespace: its loopback is open, everything else is not.
     import socket
@@ -222,7 +235,9 @@ def test_loopback_server_thread():
 
 
 def test_threads_run_and_processes_stop_at_the_limit(sandbox):
-    project = sandbox.project({"tests/test_threads.py": _THREADS_AND_PROCESSES})
+    host_has_localtime = os.path.exists("/etc/localtime")
+    code = _THREADS_AND_PROCESSES + f"\n\nHOST_HAS_LOCALTIME = {host_has_localtime}\n"
+    project = sandbox.project({"tests/test_threads.py": code})
     result = sandbox.run_tests(project, ["tests"], SUITE_LIMITS)
     private = sandbox.mode == "bwrap" or bool(isolation.namespace_prefix("/"))
     assert result["status"] == ("ok" if private else "exception"), result["tests"]
