@@ -192,6 +192,9 @@ def run_plain(python: Path, project: Path, target: str, workdir: Path, timeout_s
     }
 
 
+ISOLATION: list[str] = []  # ["--isolation", MODE] when --isolation is given
+
+
 def semcoder_command() -> list[str]:
     exe = shutil.which("semcoder")
     return [exe] if exe else [sys.executable, "-m", "semcoder_core.cli"]
@@ -200,7 +203,7 @@ def semcoder_command() -> list[str]:
 def run_debug(python: Path, project: Path, target: str, timeout_s: float) -> dict[str, Any]:
     """``semcoder debug PROJECT/TARGET --json --python VENV_PYTHON``: its document and the wall time."""
     path = project if target in ("", ".") else project / target
-    cmd = [*semcoder_command(), "debug", str(path), "--json", "--python", str(python)]
+    cmd = [*semcoder_command(), "debug", str(path), "--json", "--python", str(python), *ISOLATION]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout_s)
@@ -224,7 +227,7 @@ def trace_slowest(python: Path, project: Path, plain: dict[str, Any], count: int
     candidates = [n for n in tests if tests[n] in ("passed", *FAILING) and "::" in n]
     out = []
     for node in sorted(candidates, key=lambda n: -durations.get(n, 0.0))[:count]:
-        cmd = [*semcoder_command(), "trace", node, "--json", "--python", str(python)]
+        cmd = [*semcoder_command(), "trace", node, "--json", "--python", str(python), *ISOLATION]
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout_s)
@@ -453,9 +456,14 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="copy this test file into each library's target folder before both runs (repeatable)",
     )
+    parser.add_argument(
+        "--isolation", choices=("auto", "bwrap", "copy"), help="passed on to semcoder (default: its own setting)"
+    )
     parser.add_argument("--manifest", type=Path, default=MANIFEST, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.isolation:
+        ISOLATION[:] = ["--isolation", args.isolation]
     manifest = load_manifest(args.manifest)
     libs = manifest["libraries"]
     if args.only:
@@ -483,7 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.keep:
             log(f"kept {workdir}")
     if args.json:
-        print(json.dumps({"python": args.python, "semcoder": semcoder_command(), "libraries": results}, indent=1))
+        document = {"python": args.python, "semcoder": semcoder_command(), "isolation": args.isolation}
+        print(json.dumps({**document, "libraries": results}, indent=1))
     else:
         print_table(results)
     if setup_failed:
