@@ -178,7 +178,7 @@ def fix(args, settings: Settings) -> int:
             propose=propose,
         )
     document = report.document(target.project)
-    if report.status == "error" and report.message == f"pytest found no test {target.node}":
+    if report.unknown_test:
         document["message"] = no_test_message(target)
     if backend is not None:
         document["model"] = {"name": backend.name, "notes": notes}

@@ -96,6 +96,7 @@ class FixReport:
     rejected: list[Candidate] = field(default_factory=list)  # made the test pass but broke another
     flaky_candidates: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)  # done / timeout / crashed / memory-limit
+    unknown_test: bool = False  # pytest does not know the node id (the CLI says how to list the tests)
 
     def count(self, result: dict) -> None:
         status = result.get("status", "missing")
@@ -150,7 +151,7 @@ def search(
     flaky = sorted(n for n in names if len({o.get(n) for o in outcomes}) > 1)
     target = _match(node_id, names)
     if target is None:
-        return FixReport("error", f"pytest found no test {node_id}")
+        return FixReport("error", f"pytest found no test {node_id}", unknown_test=True)
     if target in flaky:
         return FixReport("not-fixed", f"{target} is flaky: it passed and failed in three identical runs", flaky=flaky)
     if outcomes[0][target] in ("passed", "skipped"):
