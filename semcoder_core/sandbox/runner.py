@@ -634,6 +634,8 @@ class Sandbox:
 
 def _run_status(result: dict, memory_mb: int) -> dict:
     """Status and exception of a run assembled from several processes: those of its first failing test."""
+    if result.get("status") == "timeout":  # the whole run ran out of time: that is its status
+        return {}
     bad = {"failed": "exception", "error": "exception", "timeout": "exception", "crashed": "exception"}
     for test in result["tests"]:
         if test["outcome"] == "memory-limit" or (test.get("exception") or {}).get("type") == "MemoryError":
