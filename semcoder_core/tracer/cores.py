@@ -13,7 +13,7 @@ import sys
 import threading
 
 from .recorder import Recorder
-from .records import COUNT, DERIVE, EXAMINE, ORDER, TRACK, CodeRec, FrameState
+from .records import COUNT, DERIVE, EXAMINE, ORDER, CodeRec, FrameState
 from .saferepr import IMMUTABLE
 
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
@@ -65,6 +65,7 @@ class SettraceCore:
         suspended = self.suspended
         fs = FrameState(crec, nxt())
         recorder.call_start(fs, frame.f_locals)
+        max_states = recorder.max_states
 
         table = crec.table
         base = crec.table_base
@@ -96,12 +97,24 @@ class SettraceCore:
                         rec.last = nxt()
                     return lean
                 rec.last = serial = nxt()
-                step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
+                step(fs, rec if mode is EXAMINE else None, serial, frame.f_locals)  # `is`: not TRACK
                 return lean if fs.pending is None and fs.branch is None else trace
             if event == "return":
                 if frame.f_code.co_code[frame.f_lasti] in _RETURN_OPS:
                     recorder.exit(fs, lambda: frame.f_locals)
-                    recorder.returned(fs, frame, arg, frame.f_lineno)
+                    rec = lines.get(frame.f_lineno)
+                    if (
+                        rec is not None
+                        and rec.plain_return
+                        and rec.ret_count >= max_states
+                        and fs.branch is None
+                        and type(arg) in IMMUTABLE
+                    ):  # past the first values of a `return` alone on its line: keep the last
+                        rec.ret_count += 1
+                        rec.ret_last, rec.ret_raw = arg, True
+                        fs.ret_line = None
+                    else:
+                        recorder.returned(fs, frame, arg, frame.f_lineno)
                     recorder.call_end(fs, arg, None)
                 elif crec.is_gen and _suspended_at(frame) and type(fs.unwinding) is not GeneratorExit:
                     recorder.suspend(fs, frame.f_locals)
@@ -229,11 +242,6 @@ class MonitoringCore:
                         return disable
                     if rec.names or rec.leads:
                         rec.last = nxt()
-                elif mode == TRACK:
-                    rec.last = nxt()
-                    fs = frames.get(getframe(depth))
-                    if fs is not None:
-                        tell(fs, rec)
                 return None
             serial = rec.last = nxt()
             frame = getframe(depth)
@@ -243,7 +251,7 @@ class MonitoringCore:
                     resolve(fs, lineno)
                 if rec.track:
                     tell(fs, rec)
-                step(fs, rec if mode == EXAMINE else None, serial, frame.f_locals)
+                step(fs, rec if mode is EXAMINE else None, serial, frame.f_locals)  # `is`: not TRACK
             return None
 
         def py_return(code, offset, value):

@@ -122,7 +122,9 @@ EXAMINE = 0  # under its cap: snapshot and diff
 COUNT = 1  # count only
 ORDER = 2  # count, and note when it ran (its last state is rebuilt at frame exit)
 DERIVE = 3  # count, and try to derive its hits from another line's
-TRACK = 4  # count, note when it ran, and tell the frame (a branch waiting for its outcome, a guarded return)
+# Count and tell the frame (a branch waiting for its outcome, a guarded return). False, so that the
+# cores' fast paths (``if mode and ...``) leave it to their slow path, and ``mode is EXAMINE`` tells it apart.
+TRACK = False
 
 
 class CallRecords:
