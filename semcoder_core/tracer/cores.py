@@ -50,7 +50,10 @@ class SettraceCore:
             return None
         resumed = self.suspended.pop(frame, None)
         if resumed is not None:
-            return resumed
+            trace, fs = resumed
+            if fs.pending is not None:  # what others changed while it was suspended is not its line's
+                fs.snap = self.recorder.snapshot(frame.f_locals)
+            return trace
         crec = self.recorder.code_rec(frame.f_code)
         if crec is None:
             return None
@@ -118,7 +121,7 @@ class SettraceCore:
                     recorder.call_end(fs, arg, None)
                 elif crec.is_gen and _suspended_at(frame) and type(fs.unwinding) is not GeneratorExit:
                     recorder.suspend(fs, frame.f_locals)
-                    suspended[frame] = trace
+                    suspended[frame] = (trace, fs)
                 else:  # unwinding (a close() too): the frame stopped elsewhere, after an 'exception' event
                     recorder.exit(fs, lambda: frame.f_locals)
                     recorder.call_end(fs, arg, fs.unwinding)
@@ -209,6 +212,8 @@ class MonitoringCore:
                 if crec is None:
                     return disable
                 events = local_events
+                if crec.is_gen:
+                    events |= ev.PY_RESUME
                 if crec.one_line_loops:
                     loop_targets[id(code)] = _for_iter_offsets(code, crec.one_line_loops)
                     events |= ev.JUMP
@@ -292,6 +297,15 @@ class MonitoringCore:
                 recorder.suspend(fs, frame.f_locals)
             return None
 
+        def py_resume(code, offset):
+            if busy[0]:
+                return None
+            frame = getframe(1)
+            fs = frames.get(frame)
+            if fs is not None and fs.pending is not None:  # others' changes while suspended are not its line's
+                fs.snap = recorder.snapshot(frame.f_locals)
+            return None
+
         def py_unwind(code, offset, exc):
             if busy[0] or not codes.get(code):
                 return None
@@ -343,6 +357,7 @@ class MonitoringCore:
             "LINE": line,
             "PY_RETURN": py_return,
             "PY_YIELD": py_yield,
+            "PY_RESUME": py_resume,
             "PY_UNWIND": py_unwind,
             "RAISE": raise_,
             "JUMP": jump,
