@@ -32,6 +32,8 @@ class RunCancelled(SemcoderError):
 TRACER_DIR = Path(__file__).resolve().parent.parent / "tracer"
 # Time for the interpreter, pytest and collection to start, on top of the tests' own time.
 STARTUP_S = 30.0
+# A test still running at 1.5 x its limit + this (the in-process timer could not stop it) is killed.
+TEST_KILL_GRACE_S = 5.0
 _agent_dir: str | None = None
 
 
@@ -182,7 +184,27 @@ class Sandbox:
                 "stream": True,
             }
             budget = max(deadline - time.monotonic(), 1.0)
-            raw = self._run(request, targets, budget, overlay, cancel)
+            running_now: dict = {"node": None, "since": 0.0, "killed": None}
+
+            def on_event(event: dict, running_now: dict = running_now) -> None:
+                if event.get("event") == "start":
+                    running_now.update(node=event["nodeid"], since=time.monotonic())
+                elif event.get("event") == "test":
+                    running_now["node"] = None
+
+            def past_its_limit(running_now: dict = running_now) -> bool:
+                """A test stuck where the in-process timer cannot raise (a long call in C) is killed
+                from here, and the rest of the suite goes on in a new process."""
+                node = running_now["node"]
+                if node is None:
+                    return False
+                limit = (test_timeouts or {}).get(node, per_test)
+                if time.monotonic() - running_now["since"] > limit * 1.5 + TEST_KILL_GRACE_S:
+                    running_now["killed"] = (node, limit)
+                    return True
+                return False
+
+            raw = self._run(request, targets, budget, overlay, cancel, on_event, past_its_limit)
             summary, running, paths = None, None, {}
             for event in raw.results:
                 kind = event.get("event")
@@ -201,9 +223,20 @@ class Sandbox:
                 for test in summary.get("tests") or []:
                     tests[test["nodeid"]] = test
                 running = None if running in tests else running
+            elif running_now["killed"] is not None:  # killed from here: past its limit
+                node, limit = running_now["killed"]
+                tests[node] = self._crashed_test(node, raw)
+                tests[node]["outcome"] = "timeout"
+                message = (
+                    f"did not finish within {limit:g} s and was killed (stuck outside Python code, e.g. a long C call)"
+                )
+                tests[node]["exception"] = dict(tests[node]["exception"], type="Timeout", message=message)
+                tests[node]["failure"].update(message=message, full_message=message)
             elif running is not None:  # the process died while this test ran
                 tests[running] = self._crashed_test(running, raw)
             last = summary if summary is not None else self._no_result(raw)
+            if running_now["killed"] is not None:
+                last.update(status="crashed")  # one test's timeout, not the run's: _run_status decides
             last.update(
                 stdout=raw.stdout,
                 stderr=raw.stderr[-20_000:],
@@ -218,7 +251,8 @@ class Sandbox:
             # Go on only past a test that was reported now: a process that breaks before any test
             # (a plugin's error at session start) would break the same way again.
             stalled = broken and bool(left) and len(tests) == before
-            if not broken or not left or collected is None or raw.killed or raw.cancelled or stalled:
+            run_killed = raw.killed and running_now["killed"] is None
+            if not broken or not left or collected is None or run_killed or raw.cancelled or stalled:
                 break
             if time.monotonic() >= deadline or restarts >= len(collected):
                 break
@@ -395,7 +429,9 @@ class Sandbox:
         overlay: dict[str, str] | None = None,
         cancel: threading.Event | None = None,
         on_result: Callable[[dict], None] | None = None,
+        watch: Callable[[], bool] | None = None,
     ) -> RawRun:
+        """``watch``, called about every 0.1 s while the run lasts, ends it (``killed``) by returning True."""
         limits = self.limits
         run_id = uuid.uuid4().hex[:12]
         work = tempfile.mkdtemp(prefix="semcoder-run-")
@@ -510,7 +546,7 @@ class Sandbox:
                 raise SemcoderError(f"cannot start the sandbox: {exc}") from exc
             finally:
                 os.close(write_fd)
-            raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage, cancel, on_result)
+            raw = self._collect(proc, read_fd, started + timeout_s + limits.grace_s, cage, cancel, on_result, watch)
             if raw.cancelled:
                 raise RunCancelled("the run was cancelled")
             raw.duration_s = round(time.monotonic() - started, 6)
@@ -533,6 +569,7 @@ class Sandbox:
         cage,
         cancel: threading.Event | None,
         on_result: Callable[[dict], None] | None = None,
+        watch: Callable[[], bool] | None = None,
     ) -> RawRun:
         cap = self.limits.max_output_bytes
         buffers = {"out": bytearray(), "err": bytearray(), "res": bytearray()}
@@ -551,6 +588,9 @@ class Sandbox:
                 break
             if cancel is not None and cancel.is_set():
                 killed = cancelled = True
+                break
+            if watch is not None and watch():
+                killed = True
                 break
             if exited_at is None and proc.poll() is not None:
                 exited_at = now

@@ -408,6 +408,27 @@ def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
 # -- per-test time limits ------------------------------------------------------------------------
 
 
+def test_a_test_stuck_in_a_c_call_is_killed_and_the_rest_run(sandbox):
+    # Signal handlers run between bytecodes only: the parent kills the process at 1.5 x the limit + 5 s.
+    project = sandbox.project(
+        {
+            "tests/test_c.py": """
+            def test_c_loop():
+                assert sum(range(10**13)) > 0
+
+
+            def test_after():
+                assert 3 * 3 == 10
+            """
+        }
+    )
+    limits = SUITE_LIMITS.model_copy(update={"timeout_s": 1.0})
+    result = sandbox.run_tests(project, ["tests"], limits, total_timeout_s=30)
+    assert outcomes(result) == {"test_c_loop": "timeout", "test_after": "failed"}
+    assert by_name(result, "test_c_loop")["exception"]["message"].startswith("did not finish within 1 s and was killed")
+    assert (result["status"], result["restarts"]) == ("exception", 1)
+
+
 def test_each_test_has_the_limit_it_is_given(sandbox, tmp_path):
     project = sandbox.project(
         {
