@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .project import Target
 from .sandbox import Sandbox
+from .sandbox.runner import STARTUP_S
 
 # A run that could not start the tests at all (the exit code 1 of the CLI).
 FAILED_TO_RUN = {"syntax-error", "error"}
@@ -35,9 +36,18 @@ def traced_limit(sandbox: Sandbox, untraced_s: float | None) -> float:
 
 
 def test_result(sandbox: Sandbox, target: Target) -> dict:
-    """Trace one node id; the trace document of its test, with the run's status."""
+    """Trace one node id; the trace document of its test, with the run's status. A test that runs
+    out of time traced is timed untraced, then traced again under its calibrated limit."""
     run = sandbox.run_tests([target.node], trace=True)
     tests = run.get("tests") or []
+    if any(t["outcome"] == "timeout" for t in tests):
+        plain = sandbox.run_tests([target.node], trace=False, test_timeout_s=UNTRACED_TEST_TIMEOUT_S)
+        timed = {t["nodeid"]: t["duration_s"] for t in plain.get("tests") or [] if t["outcome"] != "timeout"}
+        limits = {n: traced_limit(sandbox, d) for n, d in timed.items()}
+        if any(limit > sandbox.limits.timeout_s for limit in limits.values()):
+            total = STARTUP_S + sum(limits.values())
+            run = sandbox.run_tests([target.node], trace=True, test_timeouts=limits, total_timeout_s=total)
+            tests = run.get("tests") or []
     if run["status"] in FAILED_TO_RUN or not tests:
         return {**run, "return_repr": None, "lines": {}, "test": None}
     return test_document(tests[0], run, len(tests))
