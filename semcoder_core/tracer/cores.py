@@ -128,6 +128,8 @@ class SettraceCore:
                 return trace
             if event == "exception":
                 exc = arg[1]
+                if exc is None:  # not normalized: a generator closed while being collected (3.9-3.11)
+                    exc = _instance(arg[0])
                 rec = line_of(frame.f_lineno)
                 rec.unwound += 1
                 if arg[2] is not None and arg[2].tb_next is None:
@@ -362,6 +364,13 @@ class MonitoringCore:
             "RAISE": raise_,
             "JUMP": jump,
         }
+
+
+def _instance(exc_type) -> BaseException:
+    try:
+        return exc_type()
+    except Exception:  # noqa: BLE001 - an exception class that needs arguments
+        return BaseException(getattr(exc_type, "__name__", "exception"))
 
 
 def _for_iter_offsets(code, lines: frozenset[int]) -> dict[int, int]:

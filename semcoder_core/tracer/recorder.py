@@ -493,6 +493,9 @@ class Recorder:
         fs.call = record
 
     def call_end(self, fs: FrameState, value: object, exc: BaseException | None) -> None:
+        # The frame is done: hold none of its values, so that they die with it, outside this callback
+        # (a generator dropped there is closed where the trace sees it).
+        fs.snap = {}
         record = fs.call
         if record is None:
             return

@@ -182,6 +182,9 @@ def test_differences_the_oracle_found_are_gone(cause_traces, version):
     # (3.13 closes a generator parked outside any `try` without running it: no event, no end.)
     closed = None if version == "3.13" else {"type": "GeneratorExit", "message": ""}
     assert calls["ticks"]["records"][0]["exception"] == closed
+    # Dropped unfinished and collected (3.9-3.11: the collection ran inside the tracer's callback, unseen).
+    dropped = calls["ticks"]["records"][1]
+    assert (dropped["exception"], dropped.get("yields")) == ((closed, 2) if closed else (None, None))
     # A class iterator's StopIteration ends the loop: shown where it is raised, not on the `for` line.
     assert lines["30"]["raised"]["type"] == "StopIteration"
     assert "raised" not in lines["55"] and "raised" not in lines["56"]
