@@ -393,7 +393,7 @@ class Recorder:
         raw = co.co_code
         if lasti >= 2 and raw[lasti - 2] == _LOAD_CONST and co.co_consts[raw[lasti - 1]] is None:
             if code.positions is None:
-                code.positions = dis.findlabels(raw)
+                code.positions = dis.findlabels(raw)  # type: ignore[arg-type]  # bytes work (stdlib)
             return lasti - 2 not in code.positions
         return True
 
@@ -606,7 +606,7 @@ def _merge_line(hits: int, recs: list[LineRec], now) -> dict:
             returned += rec.ret_count
             returns.extend(rec.ret_values)
             if rec.ret_count > len(rec.ret_values):
-                returns.append(now(_Later(rec.ret_last)) if rec.ret_raw else rec.ret_last)
+                returns.append(now(_Later(rec.ret_last)) if rec.ret_raw else str(rec.ret_last))
         items.extend(zip(rec.seq, rec.at, rec.states))
         if rec.final is not None and (not rec.seq or rec.final_seq > rec.seq[-1]):
             if not rec.states or rec.final != rec.states[-1]:
