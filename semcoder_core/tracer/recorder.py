@@ -247,7 +247,7 @@ class Recorder:
             rec.mode = TRACK
         elif self.can_derive and (rec.pred is not None or rec.loop is not None):
             rec.mode = DERIVE
-        elif needs_order(rec) or (rec.leads and leads_ordered(rec)):
+        elif needs_order(rec) or (rec.leads and leads_ordered(rec)) or self._times_a_loop(rec):
             rec.mode = ORDER
         else:
             rec.mode = COUNT
@@ -256,6 +256,15 @@ class Recorder:
         index = rec.lineno - code.table_base
         if 0 <= index < len(code.table):
             code.table[index] = rec if rec.mode in (COUNT, ORDER) else None
+
+    def _times_a_loop(self, rec: LineRec) -> bool:
+        """The first line of a ``for`` body whose header needs an order: it dates the header's bindings."""
+        code = rec.code
+        header = code.for_bodies.get(rec.lineno)
+        if header is None:
+            return False
+        head = code.lines.get(header)
+        return head is not None and needs_order(head)
 
     def raised(self, code: CodeRec, rec: LineRec, exc: BaseException) -> None:
         """An exception passed through ``rec``'s line (RAISE event): lines derived from it did not run."""
@@ -441,14 +450,16 @@ class Recorder:
         finals: dict[LineRec, dict[str, str]] = {}
         # Names with several writers: the one that ran last in this frame gave the final value.
         writer: dict[str, LineRec] = {}
+        bound: dict[LineRec, float] = {}
         for rec in named:
             if rec.last >= start and needs_order(rec):
+                at = bound[rec] = self._bound_at(rec)
                 for name in rec.names:
                     w = writer.get(name)
-                    if w is None or rec.last > w.last:
+                    if w is None or at > bound[w]:
                         writer[name] = rec
         for name, rec in writer.items():
-            if rec.last > rec.exact_last:
+            if bound[rec] > rec.exact_last:
                 self._final_value(finals, rec, name, local_vars)
         # Names with one writer: bound at exit means that line ran in this frame, last. Unless the line
         # has not run since a last state was taken (a frame that exits later is not one that ran it later:
@@ -459,9 +470,21 @@ class Recorder:
                     self._final_value(finals, rec, name, local_vars)
         serial = next(self.serial)
         for rec, state in finals.items():
-            seq = rec.last if needs_order(rec) else serial
+            seq = bound.get(rec, rec.last) if needs_order(rec) else serial
             if seq >= rec.final_seq:
                 rec.final, rec.final_at, rec.final_seq = state, rec.hits, seq
+
+    def _bound_at(self, rec: LineRec) -> float:
+        """When ``rec`` last bound its names. A ``for`` line's last event is often the check that found
+        the iterator exhausted, which binds nothing: its last binding came just before its body's first
+        line last ran."""
+        body = rec.code.for_heads.get(rec.lineno)
+        if body is None:
+            return rec.last
+        first = rec.code.lines.get(body)
+        if first is None:
+            return -1.0  # the body never ran: no event of this line bound anything
+        return min(rec.last, first.last_start() - 0.5)
 
     def _final_value(self, finals: dict, rec: LineRec, name: str, local_vars) -> None:
         value = local_vars.get(name, _MISSING)

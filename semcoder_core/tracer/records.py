@@ -173,6 +173,8 @@ class CodeRec:
         "branches",
         "positions",
         "return_at",
+        "for_heads",
+        "for_bodies",
     )
 
     def __init__(
@@ -225,6 +227,8 @@ class CodeRec:
         self.branches: dict[int, tuple[str, int, int, int]] = {}
         self.positions: list | None = None  # co_positions(), read once where a return needs it
         self.return_at: dict[int, int] = {}  # offset of a return instruction -> its line (sys.monitoring)
+        self.for_heads = facts.for_heads  # `for` line -> its body's first line (the body on lines of its own)
+        self.for_bodies = {body: head for head, body in facts.for_heads.items()}
         if not code.co_name.startswith("<"):  # not a lambda, module or comprehension
             first = code.co_firstlineno
             for line, owners in facts.returns.lines.items():

@@ -276,6 +276,21 @@ def one_line_loops(source: str) -> frozenset[int]:
     )
 
 
+def for_heads(source: str) -> dict[int, int]:
+    """``for`` line -> the first line of its body, where the body starts on a later line."""
+    try:
+        tree = _tree(source)
+    except (SyntaxError, ValueError):
+        return {}
+    out: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.AsyncFor)) and node.body:
+            first = _first_line(node.body[0])
+            if first > (node.iter.end_lineno or node.lineno):
+                out[node.lineno] = first
+    return out
+
+
 def suspend_lines(source: str) -> frozenset[int]:
     """Lines that iterate or suspend (``for``/``async for`` headers and iterables, comprehensions, ``yield``,
     ``yield from``, ``await``): a StopIteration, StopAsyncIteration or GeneratorExit there is the machinery's."""
@@ -422,6 +437,7 @@ class FileFacts(NamedTuple):
     returns: ReturnFacts
     branches: dict[int, tuple[str, int, int, int]]
     suspend_lines: frozenset[int]
+    for_heads: dict[int, int]
 
     @classmethod
     def of(cls, source: str) -> FileFacts:
@@ -440,6 +456,7 @@ class FileFacts(NamedTuple):
             return_facts(source),
             branch_heads(source),
             suspend_lines(source),
+            for_heads(source),
         )
 
 

@@ -194,3 +194,14 @@ def test_differences_the_oracle_found_are_gone(cause_traces, version):
     assert [s["n"] for s in lines["59"]["states"]] == ["1", "2", "3"]
     # Argument names of a function whose argument is also a cell (3.9/3.10 order f_locals differently).
     assert calls["retry.<locals>.decorate"]["records"][0]["args"] == {"func": "<function main.<locals>.<lambda>>"}
+    # A loop variable rebound in the body, past the cap: the body's line gave the last value; the `for`
+    # line's last event is the exhausting check, which binds nothing (its own last value, 'e', was
+    # overwritten, so it shows none rather than 'e!').
+    header, body = _n_in(ORACLE_CAUSES, 'for item in ["a", "b", "c", "d", "e"]:'), _n_in(ORACLE_CAUSES, 'item += "!"')
+    assert lines[str(body)]["states"][-1] == {"item": "'e!'"}
+    assert {"item": "'e!'"} not in lines[str(header)]["states"]
+
+
+def _n_in(path: Path, text: str) -> int:
+    [found] = [i for i, line in enumerate(path.read_text().splitlines(), 1) if line.strip() == text]
+    return found

@@ -59,10 +59,18 @@ def main():
     while n < 3: n += 1
     one = retry(2)(lambda: 21)()
     dropped()
-    return seen, n, one
+    return seen, n, one, loop_var()
 
 
 def dropped():
     g = ticks()
     next(g)
     next(g)
+
+
+def loop_var():
+    out = []
+    for item in ["a", "b", "c", "d", "e"]:
+        item += "!"
+        out.append(item)
+    return out
