@@ -12,7 +12,7 @@ import dis
 import sys
 import threading
 
-from .recorder import Recorder
+from .recorder import _INLINE_CODE_NAMES, Recorder
 from .records import COUNT, DERIVE, EXAMINE, ORDER, CodeRec, FrameState
 from .saferepr import IMMUTABLE
 
@@ -132,8 +132,14 @@ class SettraceCore:
                     exc = _instance(arg[0])
                 rec = line_of(frame.f_lineno)
                 rec.unwound += 1
-                if arg[2] is not None and arg[2].tb_next is None:
-                    recorder.exception_at(rec, exc)
+                tb = arg[2]
+                if tb is not None:
+                    if tb.tb_next is None:
+                        recorder.exception_at(rec, exc)
+                    else:
+                        started = _in_comprehension(tb)
+                        if started:
+                            recorder.exception_at(line_of(started), exc)
                 fs.unwinding = exc
                 if fs.branch is not None or fs.ret_line is not None:
                     recorder.interrupted(fs)
@@ -340,6 +346,10 @@ class MonitoringCore:
             # Like settrace's 'exception' event, count the exception where it started only.
             if tb is None or tb.tb_next is None:
                 recorder.exception_at(rec, exc)
+            else:
+                started = _in_comprehension(tb)
+                if started:
+                    recorder.exception_at(crec.line(started), exc)
             return None
 
         # sys.monitoring reports no LINE event when a loop jumps back to its own line; settrace
@@ -364,6 +374,17 @@ class MonitoringCore:
             "RAISE": raise_,
             "JUMP": jump,
         }
+
+
+def _in_comprehension(tb) -> int:
+    """The line where an exception started in a comprehension or generator expression that ``tb``'s
+    frame ran (their frames are not traced before 3.12; they are part of their line), else 0."""
+    tb = tb.tb_next
+    line = 0
+    while tb is not None and tb.tb_frame.f_code.co_name in _INLINE_CODE_NAMES:
+        line = tb.tb_lineno
+        tb = tb.tb_next
+    return line if tb is None else 0
 
 
 def _instance(exc_type) -> BaseException:

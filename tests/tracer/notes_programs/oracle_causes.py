@@ -59,7 +59,7 @@ def main():
     while n < 3: n += 1
     one = retry(2)(lambda: 21)()
     dropped()
-    return seen, n, one, loop_var()
+    return seen, n, one, loop_var(), comp_error()
 
 
 def dropped():
@@ -74,3 +74,10 @@ def loop_var():
         item += "!"
         out.append(item)
     return out
+
+
+def comp_error():
+    try:
+        return [10 // x for x in [1, 0]]
+    except ZeroDivisionError:
+        return None
