@@ -25,8 +25,11 @@ def variable_series(entry: dict) -> dict[str, list[str]]:
     return series
 
 
-def format_values(values: list[str], hits: int, max_values: int = 5) -> str:
-    """``0 → 1 → 2 … 9`` — first values, an ellipsis where kept states skip executions, the last."""
+def format_values(values: list[str], hits: int, max_values: int = 5, open_end: bool = False) -> str:
+    """``0 → 1 → 2 … 9`` — first values, an ellipsis where kept states skip executions, the last.
+    ``open_end``: the last value is not known (the line ran past its cap): ``0 → 1 → 2 → 3 …``."""
+    if open_end:
+        return " → ".join(values[:max_values]) + " …"
     if len(values) > max_values:
         values = values[: max_values - 1] + ["…", values[-1]]
     elif hits > len(values) + 1 and len(values) > 1:
@@ -38,9 +41,10 @@ def format_values(values: list[str], hits: int, max_values: int = 5) -> str:
 def line_annotation(entry: dict, max_values: int = 5, max_length: int = 120) -> str:
     """E.g. ``i = 0 → 1 → 2 … 9 (10×)``, ``total = 6``, ``raised KeyError: 'k'``."""
     hits = entry.get("hits", 0)
+    unknown = set(entry.get("unrecorded") or ())
     parts = []
     for name, values in variable_series(entry).items():
-        parts.append(f"{name} = {format_values(values, hits, max_values)}")
+        parts.append(f"{name} = {format_values(values, hits, max_values, name in unknown)}")
     text = ", ".join(parts)
     if hits > 1 and text:
         text += f" ({hits}×)"

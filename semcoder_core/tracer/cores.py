@@ -67,6 +67,7 @@ class SettraceCore:
         line_of = crec.line
         suspended = self.suspended
         fs = FrameState(crec, nxt())
+        crec.active += 1  # frames of this code alive (suspended generators included)
         recorder.call_start(fs, frame.f_locals)
         max_states = recorder.max_states
 
@@ -119,12 +120,14 @@ class SettraceCore:
                     else:
                         recorder.returned(fs, frame, arg, frame.f_lineno)
                     recorder.call_end(fs, arg, None)
+                    crec.active -= 1
                 elif crec.is_gen and _suspended_at(frame) and type(fs.unwinding) is not GeneratorExit:
                     recorder.suspend(fs, frame.f_locals)
                     suspended[frame] = (trace, fs)
                 else:  # unwinding (a close() too): the frame stopped elsewhere, after an 'exception' event
                     recorder.exit(fs, lambda: frame.f_locals)
                     recorder.call_end(fs, arg, fs.unwinding)
+                    crec.active -= 1
                 return trace
             if event == "exception":
                 exc = arg[1]
@@ -140,6 +143,8 @@ class SettraceCore:
                         started = _in_comprehension(tb)
                         if started:
                             recorder.exception_at(line_of(started), exc)
+                        elif _from_outside(tb, recorder.codes):
+                            recorder.exception_at(rec, exc)
                 fs.unwinding = exc
                 if fs.branch is not None or fs.ret_line is not None:
                     recorder.interrupted(fs)
@@ -350,6 +355,8 @@ class MonitoringCore:
                 started = _in_comprehension(tb)
                 if started:
                     recorder.exception_at(crec.line(started), exc)
+                elif _from_outside(tb, codes):
+                    recorder.exception_at(rec, exc)
             return None
 
         # sys.monitoring reports no LINE event when a loop jumps back to its own line; settrace
@@ -385,6 +392,17 @@ def _in_comprehension(tb) -> int:
         line = tb.tb_lineno
         tb = tb.tb_next
     return line if tb is None else 0
+
+
+def _from_outside(tb, codes) -> bool:
+    """Did the exception start in code that is not traced (a library, the standard library) called from
+    ``tb``'s frame? Then this frame's line is where it entered the user's code: it is shown there."""
+    tb = tb.tb_next
+    while tb is not None:
+        if codes.get(tb.tb_frame.f_code):
+            return False
+        tb = tb.tb_next
+    return True
 
 
 def _instance(exc_type) -> BaseException:

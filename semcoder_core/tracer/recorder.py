@@ -445,6 +445,11 @@ class Recorder:
                 break
         else:
             return
+        if not _sole(fs):
+            # Another frame of this code is alive, or started after this one: it may have run these lines
+            # after this frame did, so this frame's values are not theirs (recursion, interleaved
+            # generators). Their last states stay unrecorded unless a later exit can tell.
+            return
         local_vars = local_vars_of()
         start = fs.start
         finals: dict[LineRec, dict[str, str]] = {}
@@ -487,6 +492,10 @@ class Recorder:
         return min(rec.last, first.last_start() - 0.5)
 
     def _final_value(self, finals: dict, rec: LineRec, name: str, local_vars) -> None:
+        if not any(name in state for state in rec.states):
+            # The line never changed it while examined (``text = text.replace(a, b)`` finding nothing):
+            # its value at exit says nothing about whether the last execution changed it.
+            return
         value = local_vars.get(name, _MISSING)
         if value is not _MISSING and _visible(name, value):
             finals.setdefault(rec, {})[name] = self.repr(value)
@@ -618,12 +627,30 @@ class _Later:
         self.value = value
 
 
+def _sole(fs: FrameState) -> bool:
+    """Is ``fs`` the only frame of its code alive, and the last one started? Then every execution of its
+    code's lines since it started was its own, and its values at exit are those lines' last ones."""
+    code = fs.code
+    return code.active <= 1 and fs.call is not None and fs.call["at"] == code.calls.count
+
+
+def _unrecorded(rec: LineRec) -> set[str]:
+    """Names whose value after ``rec``'s last execution the trace does not hold: the line ran past its
+    exact executions and no exit could rebuild its last state (or the line ran again after one did)."""
+    if rec.hits <= rec.exact_hits or not rec.names:
+        return set()
+    if rec.final is not None and rec.final_at == rec.hits:
+        return rec.names - set(rec.final)
+    return set(rec.names)
+
+
 def _merge_line(hits: int, recs: list[LineRec], now) -> dict:
     """One line can belong to several code objects (a lambda or a comprehension on it)."""
     items: list[tuple[float, int, dict[str, str]]] = []
     exc_count, exc_last = 0, None
     returns: list[str] = []
     returned = 0
+    unrecorded: set[str] = set()
     for rec in recs:
         if rec.ret_count:
             returned += rec.ret_count
@@ -631,7 +658,10 @@ def _merge_line(hits: int, recs: list[LineRec], now) -> dict:
             if rec.ret_count > len(rec.ret_values):
                 returns.append(now(_Later(rec.ret_last)) if rec.ret_raw else str(rec.ret_last))
         items.extend(zip(rec.seq, rec.at, rec.states))
-        if rec.final is not None and (not rec.seq or rec.final_seq > rec.seq[-1]):
+        lost = _unrecorded(rec)
+        unrecorded.update(lost)
+        stale = rec.final is not None and rec.final_at != rec.hits and rec.hits > rec.exact_hits
+        if rec.final is not None and not stale and (not rec.seq or rec.final_seq > rec.seq[-1]):
             if not rec.states or rec.final != rec.states[-1]:
                 items.append((rec.final_seq, rec.final_at, rec.final))
         exc_count += rec.exc_count
@@ -648,6 +678,10 @@ def _merge_line(hits: int, recs: list[LineRec], now) -> dict:
     if returned:
         entry["returns"] = returns
         entry["returned"] = returned
+    if unrecorded:
+        # The line ran past its cap and its last value of these names is not known: the last one kept
+        # is not the last one (notes end such a series with an ellipsis, not a value).
+        entry["unrecorded"] = sorted(unrecorded)
     return entry
 
 

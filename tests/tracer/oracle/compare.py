@@ -10,7 +10,10 @@ What must agree, per line of the program's file:
   or bound something (a ``for`` line binds only when an iteration starts) is not one of those, the
   tracer adds one more state, the line's true last state: it shows every name that execution changed
   or bound, as it left them (other names the line changed before may be shown with their values at
-  that moment). Equal to the last kept state, it may be left out.
+  that moment). Equal to the last kept state, it may be left out. A name the tracer lists in the line's
+  ``unrecorded`` (it cannot know the value without examining every execution) may be missing from
+  it; the note then ends that name's values with an ellipsis instead of presenting the last kept one
+  as the last.
 - ``raised``: the exceptions that started at the line: count, type and message of the last.
 - ``returns``/``returned``: what ``return`` statements on the line gave back (the first ``max_states``,
   then the last) and how many times one ran to its end.
@@ -78,14 +81,17 @@ def expected_states(ref_line: dict, max_states: int) -> tuple[list[dict], list[i
     if last_seq in examined:
         return states, at, None, False
     last_state = {name: after[name] for name in must}
-    return states, at, last_state, not states or last_state != states[-1]
+    # Already what the last kept state shows (an alias changed with it, say): nothing more to show.
+    shown_already = bool(states) and all(states[-1].get(name) == value for name, value in last_state.items())
+    return states, at, last_state, not shown_already
 
 
-def _final_ok(shown: dict, ref_line: dict) -> bool:
+def _final_ok(shown: dict, ref_line: dict, unrecorded: frozenset = frozenset()) -> bool:
     """The last state shown: the names the line's last changing or binding execution changed or bound (at
-    least), as that execution left them; other names the line changed before may be shown as they were then."""
+    least, but for names declared unrecorded), as that execution left them; other names the line changed
+    before may be shown as they were then."""
     _, after, must = ref_line["last_exec"]
-    return set(must) <= set(shown) and all(after.get(name) == value for name, value in shown.items())
+    return set(must) - unrecorded <= set(shown) and all(after.get(name) == value for name, value in shown.items())
 
 
 def expected_returns(ref_line: dict, cap: int) -> list[str]:
@@ -119,14 +125,15 @@ def compare_program(
         # states within caps
         states, at, last, required = expected_states(r, max_states)
         shown = t.get("states", [])
+        unrecorded = frozenset(t.get("unrecorded", ()))
         n = len(states)
         if shown[:n] != states:
             diff(line, "states", states, shown[:n])
         else:
             rest = shown[n:]
-            if len(rest) > 1 or (required and not rest):
+            if len(rest) > 1 or (required and not rest and not set(last or ()) <= unrecorded):
                 diff(line, "last state", last, rest)
-            elif rest and (r["last_exec"] is None or not _final_ok(rest[0], r)):
+            elif rest and (r["last_exec"] is None or not _final_ok(rest[0], r, unrecorded)):
                 diff(line, "last state", last, rest[0])
             elif len(r["execs"]) == 1 and t.get("at", [])[:n] != at:
                 diff(line, "at", at, t.get("at", [])[:n])
@@ -232,18 +239,23 @@ def expected_note(
     max_calls: int,
     is_return: bool,
     shown_last: dict | None = None,
+    unrecorded: frozenset = frozenset(),
 ) -> str:
     hits = ref_line["hits"]
     states, _, last, required = expected_states(ref_line, max_states)
-    if shown_last is not None and ref_line["last_exec"] is not None and _final_ok(shown_last, ref_line):
+    if shown_last is not None and ref_line["last_exec"] is not None and _final_ok(shown_last, ref_line, unrecorded):
         states = states + [shown_last]  # the last state as the tracer showed it, when that is right
     elif required:
-        states = states + [last]
+        known = {name: value for name, value in (last or {}).items() if name not in unrecorded}
+        states = states + ([known] if known else [])
     series: dict[str, list[str]] = {}
     for state in states:
         for name, value in state.items():
             series.setdefault(name, []).append(value)
-    text = ", ".join(f"{name} = {_format_values(values, hits)}" for name, values in series.items())
+    text = ", ".join(
+        f"{name} = " + (" → ".join(values[:MAX_VALUES]) + " …" if name in unrecorded else _format_values(values, hits))
+        for name, values in series.items()
+    )
     if hits > 1 and text:
         text += f" ({hits}×)"
     raised = ref_line["raised"]
@@ -294,7 +306,8 @@ def _compare_notes(
         states, _, _, _ = expected_states(r, max_states)
         shown = trace["lines"].get(key, {}).get("states", [])
         shown_last = shown[len(states)] if len(shown) == len(states) + 1 else None
-        want = expected_note(line, r, max_states, max_calls, line in returns, shown_last)
+        unrecorded = frozenset(trace["lines"].get(key, {}).get("unrecorded", ()))
+        want = expected_note(line, r, max_states, max_calls, line in returns, shown_last, unrecorded)
         got = notes.get(line, "")
         want_head, _, want_returns = ("  " + want if want.startswith("⟵") else want).partition(RETURNS)
         got_head, _, got_returns = ("  " + got if got.startswith("⟵") else got).partition(RETURNS)
