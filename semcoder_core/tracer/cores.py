@@ -57,7 +57,9 @@ class SettraceCore:
         crec = self.recorder.code_rec(frame.f_code)
         if crec is None:
             return None
-        return self._frame_tracer(frame, crec)
+        tracer = self._frame_tracer(frame, crec)
+        repeats = _repeated_lines(frame.f_code) if _REPORTS_WITH_TWICE else None
+        return _merging(tracer, repeats) if repeats else tracer
 
     def _frame_tracer(self, frame, crec):
         recorder = self.recorder
@@ -392,6 +394,42 @@ def _in_comprehension(tb) -> int:
         line = tb.tb_lineno
         tb = tb.tb_next
     return line if tb is None else 0
+
+
+# CPython 3.10 reports a `with` line of several items again while it runs the second item's exit
+# (its jump lands in another line-table entry of the same line): one execution, two events.
+_REPORTS_WITH_TWICE = sys.version_info[:2] == (3, 10)
+_WITH_OPS = frozenset(dis.opmap[name] for name in ("SETUP_WITH", "SETUP_ASYNC_WITH") if name in dis.opmap)
+
+
+def _repeated_lines(code) -> frozenset:
+    """Lines of ``code`` holding a `with` of several items (3.10)."""
+    starts = dict(dis.findlinestarts(code))
+    counts: dict[int, int] = {}
+    line = 0
+    for offset in range(0, len(code.co_code), 2):
+        line = starts.get(offset, line)
+        if code.co_code[offset] in _WITH_OPS:
+            counts[line] = counts.get(line, 0) + 1
+    return frozenset(n for n, count in counts.items() if count > 1)
+
+
+def _merging(tracer, repeats: frozenset):
+    """Wrap a frame's local trace function: a line event that repeats the frame's previous line, on a
+    line of ``repeats``, continues the execution already counted."""
+    current = [tracer]
+    prev = [0]
+
+    def merged(frame, event, arg):
+        if event == "line":
+            lineno = frame.f_lineno
+            if lineno == prev[0] and lineno in repeats:
+                return merged
+            prev[0] = lineno
+        current[0] = current[0](frame, event, arg) or current[0]
+        return merged
+
+    return merged
 
 
 def _from_outside(tb, codes) -> bool:
