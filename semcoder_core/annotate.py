@@ -6,6 +6,8 @@ import ast
 import functools
 from dataclasses import dataclass
 
+from .tracer.schema import FileLines, FunctionCalls, LineEntry
+
 
 @functools.lru_cache(maxsize=32)
 def _parse(source: str) -> ast.Module | None:
@@ -16,7 +18,7 @@ def _parse(source: str) -> ast.Module | None:
         return None
 
 
-def variable_series(entry: dict) -> dict[str, list[str]]:
+def variable_series(entry: LineEntry) -> dict[str, list[str]]:
     """Per variable, the values a line gave it, in execution order (from the kept states)."""
     series: dict[str, list[str]] = {}
     for state in entry.get("states", []):
@@ -38,7 +40,7 @@ def format_values(values: list[str], hits: int, max_values: int = 5, open_end: b
     return text.replace("→ … →", "…")
 
 
-def line_annotation(entry: dict, max_values: int = 5, max_length: int = 120) -> str:
+def line_annotation(entry: LineEntry, max_values: int = 5, max_length: int = 120) -> str:
     """E.g. ``i = 0 → 1 → 2 … 9 (10×)``, ``total = 6``, ``raised KeyError: 'k'``."""
     hits = entry.get("hits", 0)
     unknown = set(entry.get("unrecorded") or ())
@@ -78,7 +80,7 @@ def function_spans(source: str) -> list[Span]:
     return spans
 
 
-def executed_functions(source: str, file_lines: dict[str, dict]) -> list[Span]:
+def executed_functions(source: str, file_lines: FileLines) -> list[Span]:
     """The outermost functions that ran at least one line, in source order."""
     executed = {int(n) for n, e in file_lines.items() if e.get("hits")}
     chosen: list[Span] = []
@@ -128,20 +130,12 @@ def return_lines(source: str) -> dict[int, int]:
     return out
 
 
-def returned_values(calls: list[dict], file: str, first_line: int) -> list[str]:
-    """Return values, in call order, of the function whose code starts at ``first_line`` of ``file``."""
-    for call in calls:
-        if call["file"] == file and call["line"] == first_line:
-            return [r["return_repr"] for r in call["records"] if r.get("return_repr") is not None]
-    return []
-
-
 def is_test_file(path: str) -> bool:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
-def returns_note(entry: dict, max_values: int = 5) -> str:
+def returns_note(entry: LineEntry, max_values: int = 5) -> str:
     """``⟵ returns 1 → 2 … 9`` from a line's ``returns`` (first values and the last) and ``returned`` (how many)."""
     values = list(entry.get("returns") or [])
     count = entry.get("returned", len(values))
@@ -155,7 +149,9 @@ def returns_note(entry: dict, max_values: int = 5) -> str:
     return "⟵ returns " + text
 
 
-def line_notes(path: str, source: str, file_lines: dict, calls: list[dict], max_values: int = 5) -> dict[int, str]:
+def line_notes(
+    path: str, source: str, file_lines: FileLines, calls: list[FunctionCalls], max_values: int = 5
+) -> dict[int, str]:
     """Line -> what it did: states, branch taken, value returned (the text at a line's end).
 
     Branch outcomes and returned values are the tracer's own per-line records (``branch``,
@@ -180,12 +176,13 @@ def line_notes(path: str, source: str, file_lines: dict, calls: list[dict], max_
     return notes
 
 
-def executed_return_line(source: str, first_line: int, file_lines: dict) -> int | None:
+def executed_return_line(source: str, first_line: int, file_lines: FileLines) -> int | None:
     """The one ``return`` of the function whose code starts at ``first_line`` that returned, if exactly one did
     (traces without per-line ``returned`` counts: the one that ran)."""
     mine = [n for n, first in return_lines(source).items() if first == first_line]
-    key = "returned" if any("returned" in e for e in file_lines.values()) else "hits"
-    executed = [n for n in mine if file_lines.get(str(n), {}).get(key)]
+    counted = any("returned" in e for e in file_lines.values())
+    entries = [(n, file_lines.get(str(n))) for n in mine]
+    executed = [n for n, e in entries if e and (e.get("returned") if counted else e["hits"])]
     return executed[0] if len(executed) == 1 else None
 
 
@@ -211,7 +208,7 @@ def sparkline(values: list[str]) -> str | None:
     return "".join(_BARS[round((n - low) / (high - low) * (len(_BARS) - 1))] for n in numbers)
 
 
-def value_rows(entry: dict, name: str) -> list[tuple[int | None, str]]:
+def value_rows(entry: LineEntry, name: str) -> list[tuple[int | None, str]]:
     """(execution number, value) of ``name`` at a line, in order; the number is None when unknown."""
     at = entry.get("at") or []
     rows = []

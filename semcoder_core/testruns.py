@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import cast
 
 from .project import Target
 from .sandbox import Sandbox
 from .sandbox.runner import STARTUP_S
+from .tracer.schema import PytestRun, TestInfo, TestResult, Trace
 
 # A run that could not start the tests at all (the exit code 1 of the CLI).
 FAILED_TO_RUN = {"syntax-error", "error"}
@@ -35,7 +37,7 @@ def traced_limit(sandbox: Sandbox, untraced_s: float | None) -> float:
     return max(min((untraced_s or 0.0) * TRACED_OVERHEAD_FACTOR, TRACED_TEST_MAX_S), floor)
 
 
-def test_result(sandbox: Sandbox, target: Target) -> dict:
+def test_result(sandbox: Sandbox, target: Target) -> Trace:
     """Trace one node id; the trace document of its test, with the run's status. A test that runs
     out of time traced is timed untraced, then traced again under its calibrated limit."""
     run = sandbox.run_tests([target.node], trace=True)
@@ -49,13 +51,14 @@ def test_result(sandbox: Sandbox, target: Target) -> dict:
             run = sandbox.run_tests([target.node], trace=True, test_timeouts=limits, total_timeout_s=total)
             tests = run.get("tests") or []
     if run["status"] in FAILED_TO_RUN or not tests:
-        return {**run, "return_repr": None, "lines": {}, "test": None}
+        # The run's own document (its tests, collection errors, output) in the shape of a trace.
+        return cast(Trace, {**run, "return_repr": None, "lines": {}, "test": None, "exception": run.get("exception")})
     return test_document(tests[0], run, len(tests))
 
 
 def traced_tests(
     sandbox: Sandbox, project: Path, nodes: list[str], bar, durations: dict[str, float] | None = None
-) -> list[dict]:  # bar: cli progress
+) -> list[Trace]:  # bar: cli progress
     """Trace the tests in one pytest run (one start-up, which can take seconds). Each test has its
     own time limit inside that run, calibrated on its untraced time (``durations``, seconds by node
     id; see :func:`traced_limit`); a test the run never reached (it ran out of time as a whole) is
@@ -68,7 +71,7 @@ def traced_tests(
     limits = {n: traced_limit(sandbox, durations.get(n)) for n in nodes}
     run = sandbox.run_tests(nodes, trace=True, test_timeouts=limits)
     by_id = {t["nodeid"]: t for t in run.get("tests") or []}
-    uncalibrated = [n for n in nodes if n not in durations and (by_id.get(n) or {}).get("outcome") == "timeout"]
+    uncalibrated = [n for n in nodes if n not in durations and n in by_id and by_id[n]["outcome"] == "timeout"]
     if uncalibrated:
         bar.step(f"Timing {len(uncalibrated)} test{'s' if len(uncalibrated) != 1 else ''} untraced")
         plain = sandbox.run_tests(uncalibrated, trace=False, test_timeout_s=UNTRACED_TEST_TIMEOUT_S)
@@ -98,10 +101,11 @@ STATUS_OF_OUTCOME = {
 }
 
 
-def test_document(test: dict, run: dict, tests_run: int) -> dict:
+def test_document(test: TestResult, run: PytestRun, tests_run: int) -> Trace:
     """The trace document of one test of a pytest run."""
     status = STATUS_OF_OUTCOME.get(test["outcome"], "exception")
-    if status == "exception" and (test["exception"] or {}).get("type") == "MemoryError":
+    own = test["exception"]
+    if status == "exception" and own is not None and own["type"] == "MemoryError":
         status = "memory-limit"
     exception = test["exception"] or (run.get("exception") if status != "ok" else None)
     return {
@@ -112,9 +116,9 @@ def test_document(test: dict, run: dict, tests_run: int) -> dict:
         "calls": test["calls"],
         "stdout": test["stdout"],
         "duration_s": test["duration_s"],
-        "test": {k: v for k, v in test.items() if k not in ("lines", "calls", "stdout")},
+        "test": cast(TestInfo, {k: v for k, v in test.items() if k not in ("lines", "calls", "stdout")}),
         "tests_run": tests_run,
-        "isolation": run.get("isolation"),
+        "isolation": run.get("isolation", ""),
     }
 
 
@@ -124,7 +128,7 @@ def with_neighbours(
     node: str,
     overlay: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
-) -> tuple[dict | None, list[dict]]:
+) -> tuple[Trace | None, list[Trace]]:
     """The traced failing test, and the traced passing tests that reach the modules its test file
     imports (found statically): what explanations and fault localisation compare. One pytest run."""
     from .planning import Planner

@@ -11,6 +11,7 @@ from ..errors import SemcoderError, UsageError
 from ..project import Target, find_root, parse_target
 from ..tasks import CHECK_STATES
 from ..testruns import FAILED_TO_RUN, UNTRACED_TEST_TIMEOUT_S, test_result, traced_tests
+from ..tracer.schema import ExceptionInfo, Trace
 from . import output
 
 # Exit codes (design.md): 0 success, 1 the target could not run as asked (FAILED_TO_RUN), 2 usage error.
@@ -37,8 +38,9 @@ def trace(args, settings: Settings) -> int:
             raise SemcoderError('give a FILE with --call "EXPR", or a pytest node id (tests/test_x.py::test_y)')
         result = test_result(settings.sandbox(target.project), target)
         result.setdefault("target", {"node": target.node})
-        if found_no_test(result):
-            result["exception"]["message"] = (
+        missing = no_test_found(result)
+        if missing is not None:
+            missing["message"] = (
                 no_test_message(target) if target.is_node_id else no_call_message(args.target, target.path)
             )
         project = target.project
@@ -49,10 +51,13 @@ def trace(args, settings: Settings) -> int:
     return 1 if result["status"] in FAILED_TO_RUN else 0
 
 
-def found_no_test(result: dict) -> bool:
-    """The run collected no test for its node id or file (and nothing failed to import)."""
-    exception = result.get("exception") or {}
-    return result["status"] == "error" and exception.get("type") == "UsageError" and not result.get("collect_errors")
+def no_test_found(result: Trace) -> ExceptionInfo | None:
+    """The run's exception when it collected no test for its node id or file (and nothing failed to
+    import), else None."""
+    exception = result.get("exception")
+    if result["status"] == "error" and exception and exception["type"] == "UsageError":
+        return None if result.get("collect_errors") else exception
+    return None
 
 
 def no_test_message(target: Target) -> str:
@@ -110,8 +115,9 @@ def debug(args, settings: Settings) -> int:
         traced = traced_tests(sandbox, target.project, failing, bar, durations)
     report["tests"] = traced
     if target.is_node_id and traced and traced[0]["status"] in FAILED_TO_RUN:  # the node id could not run
-        if found_no_test(traced[0]):
-            traced[0]["exception"]["message"] = no_test_message(target)
+        missing = no_test_found(traced[0])
+        if missing is not None:
+            missing["message"] = no_test_message(target)
         report.update(status=traced[0]["status"], exception=traced[0]["exception"], tests=[])
     return _finish(args, report, target.project, settings)
 
@@ -201,7 +207,7 @@ def explain(args, settings: Settings) -> int:
         failing, passing = with_neighbours(sandbox, target.project, target.node)
     if failing is None:  # not collected: run it alone to say why
         run = test_result(sandbox, target)
-        if found_no_test(run):
+        if no_test_found(run) is not None:
             raise SemcoderError(no_test_message(target))
         raise SemcoderError(
             f"{target.node} could not run: {output.exception_summary(run.get('exception'), target.project)}"

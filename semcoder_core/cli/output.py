@@ -14,6 +14,7 @@ from rich.text import Text
 from ..annotate import executed_functions, is_test_file, line_notes
 from ..config import Settings
 from ..findings import wrong_value_origin
+from ..tracer.schema import NO_EXCEPTION, NO_FAILURE, Consumed, ExceptionInfo, Lines, Trace
 
 console = Console(highlight=False, soft_wrap=True)
 _STATUS_STYLE = {
@@ -163,22 +164,23 @@ def annotated_source(
     return out
 
 
-def _files_in_order(lines: dict) -> list[str]:
+def _files_in_order(lines: Lines) -> list[str]:
     """Code under test first, test files last."""
     return sorted(lines, key=lambda f: (is_test_file(f), f))
 
 
-def _exception_marks(exc: dict | None) -> dict[str, dict[int, str]]:
+def _exception_marks(exc: ExceptionInfo | None) -> dict[str, dict[int, str]]:
     marks: dict[str, dict[int, str]] = {}
     if exc:
         for frame in exc.get("traceback", [])[:-1]:
             marks.setdefault(frame["file"], {})[frame["line"]] = "⟵ called here"
-        if exc.get("file") and exc.get("line"):
-            marks.setdefault(exc["file"], {})[exc["line"]] = f"✗ {exc['type']}"
+        file, line = exc["file"], exc["line"]
+        if file and line:
+            marks.setdefault(file, {})[line] = f"✗ {exc['type']}"
     return marks
 
 
-def _exception_line(exc: dict | None) -> str:
+def _exception_line(exc: ExceptionInfo | None) -> str:
     if not exc:
         return ""
     cause = collection_cause(exc)
@@ -190,13 +192,14 @@ def _exception_line(exc: dict | None) -> str:
     return f"{exc['type']}: {message[0]}" if message else exc["type"]
 
 
-def exception_summary(exc: dict | None, project: Path) -> str:
+def exception_summary(exc: ExceptionInfo | None, project: Path) -> str:
     """One line: the exception (a collection error's cause) and where it was raised."""
     line = _exception_line(exc)
     cause = collection_cause(exc) or exc or {}
-    if cause.get("file") and cause.get("line"):
-        path = cause["file"] if Path(cause["file"]).is_absolute() else str(project / cause["file"])
-        line += f" (at {_rel(path, project)}:{cause['line']})"
+    file, number = cause.get("file"), cause.get("line")
+    if file and number:
+        path = file if Path(file).is_absolute() else str(project / file)
+        line += f" (at {_rel(path, project)}:{number})"
     return line
 
 
@@ -206,7 +209,7 @@ _FILE_LINE = re.compile(r'^\s*File "(.+)", line (\d+)')
 _LOCATION = re.compile(r"^(\S.*?):(\d+): in \S")
 
 
-def collection_cause(exc: dict | None) -> dict | None:
+def collection_cause(exc: ExceptionInfo | None) -> dict | None:
     """The exception behind a collection error (pytest's report, as the run gives it in the
     message): ``{type, message, file, line, source}`` with the file and line it points at (the
     line with the syntax error, or the innermost line of the import that raised); None when ``exc``
@@ -250,7 +253,7 @@ def collection_cause(exc: dict | None) -> dict | None:
     return cause
 
 
-def _print_collection_cause(exc: dict | None, project: Path, last: bool = True) -> bool:
+def _print_collection_cause(exc: ExceptionInfo | None, project: Path, last: bool = True) -> bool:
     """Where a collection error comes from (file:line and the line of code); False if unknown."""
     cause = collection_cause(exc)
     if cause is None:
@@ -265,7 +268,7 @@ def _print_collection_cause(exc: dict | None, project: Path, last: bool = True) 
     return True
 
 
-def print_trace(result: dict, project: Path, settings: Settings) -> None:
+def print_trace(result: Trace, project: Path, settings: Settings) -> None:
     status = result["status"]
     sign, style = _STATUS_STYLE.get(status, ("?", "yellow"))
     test = result.get("test")
@@ -278,25 +281,27 @@ def print_trace(result: dict, project: Path, settings: Settings) -> None:
     console.print(header)
     if status in ("error", "syntax-error") and not result.get("lines"):
         # Nothing ran: say why, in full, instead of an account of an empty run.
-        exc = result.get("exception") or {}
+        exc = result.get("exception") or NO_EXCEPTION
         if not _print_collection_cause(exc, project):
-            rest = (exc.get("message") or "").splitlines()[1:]
+            rest = (exc["message"] or "").splitlines()[1:]
             if rest:
                 console.print(Text("  " + "\n  ".join(rest), style="dim"))
-            if exc.get("file") and exc.get("line"):
-                console.print(Text(f"  {exc['type']} at {_rel(exc['file'], project)}:{exc['line']}", style="red"))
-                source = _read(exc["file"])
-                if 0 < exc["line"] <= len(source):
-                    console.print(Text("    " + source[exc["line"] - 1].strip(), style="dim"))
+            file, line = exc["file"], exc["line"]
+            if file and line:
+                console.print(Text(f"  {exc['type']} at {_rel(file, project)}:{line}", style="red"))
+                source = _read(file)
+                if 0 < line <= len(source):
+                    console.print(Text("    " + source[line - 1].strip(), style="dim"))
         return
     _print_body(result, project, settings)
 
 
-def _print_body(result: dict, project: Path, settings: Settings) -> None:
+def _print_body(result: Trace, project: Path, settings: Settings) -> None:
     exc = result.get("exception")
     marks = _exception_marks(exc)
-    failure = (result.get("test") or {}).get("failure") or {}
-    if failure.get("expected") is not None:
+    test = result.get("test")
+    failure = (test["failure"] if test else None) or NO_FAILURE
+    if failure["expected"] is not None:
         console.print(Text(f"  expected {failure['expected']}, got {failure['actual']}", style="red"))
     lines = result.get("lines") or {}
     for path in _files_in_order(lines):
@@ -305,9 +310,9 @@ def _print_body(result: dict, project: Path, settings: Settings) -> None:
     consumed = result.get("consumed")
     if consumed:
         console.print(Text("  " + consumed_note(consumed, result["status"]), style="italic"))
-    if result.get("return_repr") is not None:
-        shown = result["return_repr"]
-        shown = shown if len(shown) <= 2000 else shown[:2000] + "…"
+    returned = result.get("return_repr")
+    if returned is not None:
+        shown = returned if len(returned) <= 2000 else returned[:2000] + "…"
         console.print(Text(f"  returned {shown}", style="green"))
     stdout = result.get("stdout") or ""
     if stdout.strip():
@@ -317,7 +322,7 @@ def _print_body(result: dict, project: Path, settings: Settings) -> None:
     console.print(Text("  " + account(result, project), style="italic"))
 
 
-def consumed_note(consumed: dict, status: str = "ok") -> str:
+def consumed_note(consumed: Consumed, status: str = "ok") -> str:
     """What semcoder did with a generator or coroutine that the call returned."""
     kind = consumed["type"]
     ended = {"exception": "it raised", "timeout": "time ran out"}.get(status, "it stopped")
@@ -335,7 +340,7 @@ def consumed_note(consumed: dict, status: str = "ok") -> str:
     return f"The call returned a {kind}: semcoder iterated it under the trace ({how})."
 
 
-def account(result: dict, project: Path) -> str:
+def account(result: Trace, project: Path) -> str:
     """One or two sentences on what ran and where it went wrong."""
     lines = result.get("lines") or {}
     n_lines = sum(1 for f in lines.values() for e in f.values() if e.get("hits"))
@@ -348,10 +353,11 @@ def account(result: dict, project: Path) -> str:
     )
     status = result["status"]
     exc = result.get("exception")
-    if status == "timeout" and exc and exc.get("line"):
-        text += f" Stopped at {_rel(exc['file'], project)}:{exc['line']} when time ran out."
-    elif exc and exc.get("file") and status != "ok":
-        text += f" {exc['type']} at {_rel(exc['file'], project)}:{exc['line']}."
+    file, line = (exc["file"], exc["line"]) if exc else (None, None)
+    if status == "timeout" and file and line:
+        text += f" Stopped at {_rel(file, project)}:{line} when time ran out."
+    elif exc and file and status != "ok":
+        text += f" {exc['type']} at {_rel(file, project)}:{line}."
     origin = wrong_value_origin(result, read_text)
     if origin is not None and origin.kind == "returned":
         where = f"{_rel(origin.file, project)}:{origin.line}"
@@ -366,7 +372,12 @@ def print_debug(report: dict, project: Path, settings: Settings) -> None:
         if len(uncollected) > 1:
             console.print(Text(f"✗ {report['target']}: pytest could not collect {len(uncollected)} files", style="red"))
             for entry in uncollected:
-                exc = {"type": "CollectionError", "message": entry.get("message", "")}
+                exc: ExceptionInfo = {
+                    "type": "CollectionError",
+                    "message": entry.get("message", ""),
+                    "file": None,
+                    "line": None,
+                }
                 console.print(Text(f"✗ {entry.get('nodeid')}: {_exception_line(exc)}", style="red"))
                 _print_collection_cause(exc, project, last=entry is uncollected[-1])
             return

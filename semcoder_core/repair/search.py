@@ -27,6 +27,7 @@ from pathlib import Path
 from ..findings import wrong_value_origin
 from ..sandbox import RunCancelled, Sandbox
 from ..testruns import with_neighbours
+from ..tracer.schema import Trace
 from .localize import Suspect, localize
 from .mutate import Edit, mutants
 
@@ -128,7 +129,7 @@ def search(
     progress: Callable[[str], None] = lambda text: None,
     overlay: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
-    propose: Callable[[dict], list[tuple[str, str, str]]] | None = None,
+    propose: Callable[[Trace], list[tuple[str, str, str]]] | None = None,
 ) -> FixReport:
     """Fixes of the failing test ``node_id``; ``overlay`` maps files to unsaved text that replaces
     them (the editor's buffers), ``cancel`` stops the search (its runs are killed).
@@ -265,7 +266,7 @@ def _text(path: str, overlay: dict[str, str]) -> str:
 
 def _localize(
     sandbox: Sandbox, project: Path, target: str, overlay: dict[str, str], cancel: threading.Event | None
-) -> tuple[list[Suspect], tuple[str, int] | None, dict | None]:
+) -> tuple[list[Suspect], tuple[str, int] | None, Trace | None]:
     """Rank the lines the failing test ran against the passing tests reaching the same files (other
     failing tests may fail for other reasons, so they are left out)."""
     failing, passing = with_neighbours(sandbox, project, target, overlay, cancel)

@@ -17,9 +17,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, cast
 
 from ..errors import SemcoderError
+from ..tracer.schema import PytestRun, Trace
 from . import isolation
 from .interpreter import find_interpreter, probe
 from .limits import Limits
@@ -106,22 +107,22 @@ class Sandbox:
         targets: list[str] | None = None,
         overlay: dict[str, str] | None = None,
         cancel: threading.Event | None = None,
-    ) -> dict:
+    ) -> Trace:
         """Trace ``expr`` evaluated in the module of ``file``; returns the trace JSON document.
 
         ``overlay`` maps files of the project to the text to run instead of what is on disk (the
         editor's unsaved buffers); setting ``cancel`` kills the run and raises :class:`RunCancelled`."""
         request = {"mode": "call", "file": str(Path(file).resolve()), "expr": expr}
         raw = self._run(request, targets, self.limits.timeout_s, overlay, cancel)
-        return self._single(raw)
+        return cast(Trace, self._single(raw))  # the tracer's JSON, in the shape of tracer/schema.py
 
     def trace_calls(
         self, items: list[tuple[str, str, str]], targets: list[str] | None = None, timeout_s: float | None = None
-    ) -> dict[str, dict]:
+    ) -> dict[str, Trace]:
         """Trace many ``(id, file, expr)`` calls, many per process; a call that kills its process is
         reported as crashed and the rest go on in a new one."""
         per_call = timeout_s or self.limits.timeout_s
-        results: dict[str, dict] = {}
+        results: dict[str, Trace] = {}
         pending = list(items)
         while pending:
             request = {
@@ -132,11 +133,11 @@ class Sandbox:
             }
             raw = self._run(request, targets, per_call * len(pending))
             for result in raw.results:
-                results[result.pop("id")] = result
+                results[result.pop("id")] = cast(Trace, result)
             pending = [item for item in pending if item[0] not in results]
             if pending:
                 ident = pending.pop(0)[0]
-                results[ident] = self._no_result(raw)
+                results[ident] = cast(Trace, self._no_result(raw))
         return results
 
     def run_tests(
@@ -149,7 +150,7 @@ class Sandbox:
         cancel: threading.Event | None = None,
         test_timeouts: dict[str, float] | None = None,
         test_timeout_s: float | None = None,
-    ) -> dict:
+    ) -> PytestRun:
         """Run pytest node ids (or paths); with ``trace``, each test gets its own trace.
 
         Each test has a time limit of its own: ``test_timeouts[nodeid]``, else ``test_timeout_s``,
@@ -268,7 +269,7 @@ class Sandbox:
         if result["tests"] and (restarts or broken) and not stalled:
             result.update(_run_status(result, self.limits.memory_mb))
         result.setdefault("duration_s", result.get("wall_s", 0.0))
-        return result
+        return cast(PytestRun, result)  # the tracer's JSON, in the shape of tracer/schema.py
 
     def _crashed_test(self, nodeid: str, raw: RawRun) -> dict:
         """The test a process died in: why, from how it ended (``crashed``, ``memory-limit``, ``timeout``)."""

@@ -69,7 +69,7 @@ class LineRec:
         self.exact_last = 0
         self.final: dict[str, str] | None = None
         self.final_at = 0
-        self.final_seq = 0
+        self.final_seq: float = 0
         self.exc_count = 0
         self.exc_last: dict[str, str] | None = None
         self.code = code

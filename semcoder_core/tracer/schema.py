@@ -44,6 +44,9 @@ class LineEntry(_LineRequired, total=False):
     returns: List[str]  # values a ``return`` on this line gave back: the first ones, then the last
     returned: int  # how many times a ``return`` on this line ran to its end
     branches: Dict[str, int]  # ``if``/``elif``/``while`` line: {"True": n, "False": m}
+    # Names whose value after the line's last execution the trace does not hold (the line ran past its
+    # cap and no frame exit could rebuild it exactly): the last state kept for them is not the last.
+    unrecorded: List[str]
 
 
 #: ``{line number as a string: entry}`` for one file.
@@ -146,7 +149,8 @@ class _TraceRequired(TypedDict):
 
 
 class Trace(_TraceRequired, total=False):
-    """One traced execution: ``trace --json``, and each test of ``debug --json``."""
+    """One traced execution: ``trace --json``, and each test of ``debug --json`` (a run that could not
+    start its test also carries the pytest run's ``tests``, ``collect_errors`` and ``exit_code``)."""
 
     calls: List[FunctionCalls]
     stdout: str
@@ -162,6 +166,9 @@ class Trace(_TraceRequired, total=False):
     tests_run: int
     error: str
     id: str  # trace_calls: the caller's id of the call
+    tests: List[TestResult]
+    collect_errors: List[CollectError]
+    exit_code: int
 
 
 class _TestResultRequired(TypedDict):
@@ -214,6 +221,7 @@ class PytestRun(_PytestRunRequired, total=False):
     return_repr: Optional[str]
     lines: Lines
     calls: List[FunctionCalls]
+    restarts: int  # new processes started after a test crashed its process or pytest itself
 
 
 # Empty documents for readers that treat "none" like "nothing known" (every key falsy).
