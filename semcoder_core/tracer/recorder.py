@@ -17,6 +17,7 @@ import dis
 import itertools
 import linecache
 import sys
+import threading
 import types
 
 from .records import (
@@ -163,6 +164,9 @@ class Recorder:
                 if before is None or before[0] is not value or before[1] != text:
                     changed[name] = text
         fs.pending = None
+        for name in fs.code.bound.get(rec.lineno, ()):
+            if name not in changed and name in new:
+                rec.unchanged[name] = new[name]
         code = fs.code
         code.npending -= 1
         if changed and code.derived_names:
@@ -445,11 +449,16 @@ class Recorder:
                 break
         else:
             return
-        if not _sole(fs):
-            # Another frame of this code is alive, or started after this one: it may have run these lines
-            # after this frame did, so this frame's values are not theirs (recursion, interleaved
-            # generators). Their last states stay unrecorded unless a later exit can tell.
+        busy = _callers_lines(fs)
+        if busy is None:
+            # Another frame of this code may have run these lines after this frame did (interleaved
+            # generators, threads, a frame started later): this frame's values are not theirs. Their
+            # last states stay unrecorded unless a later exit can tell.
             return
+        if busy:  # callers of this code, waiting in the middle of a statement: it ends after this frame
+            starts = code.statements
+            busy = {starts.get(line, line) for line in busy}
+            named = [rec for rec in named if rec.lineno not in busy]
         local_vars = local_vars_of()
         start = fs.start
         finals: dict[LineRec, dict[str, str]] = {}
@@ -492,11 +501,18 @@ class Recorder:
         return min(rec.last, first.last_start() - 0.5)
 
     def _final_value(self, finals: dict, rec: LineRec, name: str, local_vars) -> None:
+        value = local_vars.get(name, _MISSING)
         if not any(name in state for state in rec.states):
             # The line never changed it while examined (``text = text.replace(a, b)`` finding nothing):
-            # its value at exit says nothing about whether the last execution changed it.
-            return
-        value = local_vars.get(name, _MISSING)
+            # only a value other than the one those executions left shows that a later one changed it.
+            seen = rec.unchanged.get(name)
+            if seen is None or value is _MISSING:
+                return
+            if seen[1] is None:
+                if seen[0] is value or (type(seen[0]) is type(value) and seen[0] == value):
+                    return
+            elif seen[0] is value and self.repr(value) == seen[1]:
+                return
         if value is not _MISSING and _visible(name, value):
             finals.setdefault(rec, {})[name] = self.repr(value)
 
@@ -627,11 +643,32 @@ class _Later:
         self.value = value
 
 
-def _sole(fs: FrameState) -> bool:
-    """Is ``fs`` the only frame of its code alive, and the last one started? Then every execution of its
-    code's lines since it started was its own, and its values at exit are those lines' last ones."""
+def _callers_lines(fs: FrameState) -> set[int] | None:
+    """Has every execution of its code's lines since ``fs`` started been its own? Then its values at
+    exit are those lines' last ones (None when not). True for the last frame of its code to start when
+    no other frame of that code can run meanwhile: none is alive, or the others are callers waiting on
+    it (plain functions, one thread; a suspended generator or another thread could run the same lines).
+    The lines those callers are in the middle of are returned: their executions end later."""
     code = fs.code
-    return code.active <= 1 and fs.call is not None and fs.call["at"] == code.calls.count
+    if fs.call is None or fs.call["at"] != code.calls.count:
+        return None
+    if code.active <= 1:
+        return set()
+    if code.is_gen or threading.active_count() != 1:
+        return None
+    codeobj = code.codeobj
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code is not codeobj:  # up to the frame that is exiting
+        frame = frame.f_back
+    if frame is None:
+        return None
+    lines = set()
+    frame = frame.f_back
+    while frame is not None:
+        if frame.f_code is codeobj:
+            lines.add(frame.f_lineno)
+        frame = frame.f_back
+    return lines
 
 
 def _unrecorded(rec: LineRec) -> set[str]:

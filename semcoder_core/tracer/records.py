@@ -37,6 +37,7 @@ class LineRec:
         "codeobj",
         "exact_hits",
         "needs_last",
+        "unchanged",
         "ret_values",
         "ret_count",
         "ret_last",
@@ -59,6 +60,8 @@ class LineRec:
         self.codeobj = code.codeobj
         self.exact_hits = 0  # hits when its last exact examination started
         self.needs_last = False  # mode is ORDER
+        # Names the line binds that an examined execution left as they were: name -> (value, repr or None).
+        self.unchanged: dict[str, tuple[object, str | None]] = {}
         self.hits = 0
         self.last = 0
         self.examined = 0
@@ -174,6 +177,7 @@ class CodeRec:
         "positions",
         "return_at",
         "for_heads",
+        "statements",
         "for_bodies",
     )
 
@@ -227,6 +231,7 @@ class CodeRec:
         self.branches: dict[int, tuple[str, int, int, int]] = {}
         self.positions: list | None = None  # co_positions(), read once where a return needs it
         self.return_at: dict[int, int] = {}  # offset of a return instruction -> its line (sys.monitoring)
+        self.statements = facts.statements  # a line of a statement spanning several -> its first line
         self.for_heads = facts.for_heads  # `for` line -> its body's first line (the body on lines of its own)
         self.for_bodies = {body: head for head, body in facts.for_heads.items()}
         if not code.co_name.startswith("<"):  # not a lambda, module or comprehension

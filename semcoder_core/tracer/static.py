@@ -291,6 +291,26 @@ def for_heads(source: str) -> dict[int, int]:
     return out
 
 
+def statement_lines(source: str) -> dict[int, int]:
+    """Each line of a statement that spans several (or of a compound statement's header) -> the line
+    the statement starts on."""
+    try:
+        tree = _tree(source)
+    except (SyntaxError, ValueError):
+        return {}
+    out: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                end = _first_line(body[0]) - 1
+            else:
+                end = node.end_lineno or node.lineno
+            for line in range(node.lineno + 1, end + 1):
+                out.setdefault(line, node.lineno)
+    return out
+
+
 def suspend_lines(source: str) -> frozenset[int]:
     """Lines that iterate or suspend (``for``/``async for`` headers and iterables, comprehensions, ``yield``,
     ``yield from``, ``await``): a StopIteration, StopAsyncIteration or GeneratorExit there is the machinery's."""
@@ -438,6 +458,7 @@ class FileFacts(NamedTuple):
     branches: dict[int, tuple[str, int, int, int]]
     suspend_lines: frozenset[int]
     for_heads: dict[int, int]
+    statements: dict[int, int]
 
     @classmethod
     def of(cls, source: str) -> FileFacts:
@@ -457,6 +478,7 @@ class FileFacts(NamedTuple):
             branch_heads(source),
             suspend_lines(source),
             for_heads(source),
+            statement_lines(source),
         )
 
 
