@@ -55,6 +55,25 @@ def _warm_up(modules: list[str]) -> None:
         gc.freeze()  # the children's gc passes skip the worker's heap
 
 
+# The worker's guard (agent.Guard): each child counts the processes it starts from its own start.
+_GUARD = None
+
+
+def _child_limits() -> None:
+    """A program's own limits: address space (a check is a short single-threaded program, and
+    RLIMIT_AS turns a memory bomb into a MemoryError at once; the run's memory cgroup stays above it)
+    and the processes it may start (leftovers of the program before it, being killed, do not count)."""
+    guard = _GUARD
+    if guard is None:
+        return
+    memory = guard.memory_limit
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (memory if hard == resource.RLIM_INFINITY else min(memory, hard), hard))
+    if guard.max_processes is not None:
+        guard.base_processes = guard.count_processes()
+        guard.process_check = True
+
+
 def _child(code: str, timeout: float, result_fd: int, output_fd: int, real_exit) -> None:
     """Runs in the fork: never returns (``real_exit`` is ``os._exit`` as it was before any program ran).
     The worker already set what every child shares (stdin, signals, working folder): forks are
@@ -66,6 +85,7 @@ def _child(code: str, timeout: float, result_fd: int, output_fd: int, real_exit)
         cpu = int(timeout) + 1
         _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
+        _child_limits()
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
         os.close(output_fd)
@@ -292,7 +312,12 @@ def run_programs(guard, request: dict) -> None:
 
     A program with ``reference: GROUP`` is a group's reference solution: when it passes, its run
     time calibrates the limit of the group's later programs that carry ``calibrate``."""
+    global _GUARD
     guard.disarm()
+    # The worker's own forks (one per program) are not the programs' processes: each child counts its own.
+    guard.process_check = False
+    signal.setitimer(signal.ITIMER_PROF, 0)  # the worker allocates nothing to watch; children have RLIMIT_AS
+    _GUARD = guard
     # What every child shares is set here once: no stdin, default signal handling (the worker
     # needs no timer of its own in this mode: the sandbox bounds the whole run).
     for sig in (signal.SIGALRM, signal.SIGXCPU, signal.SIGINT, signal.SIGTERM):
