@@ -14,7 +14,6 @@ import threading
 
 from .recorder import _INLINE_CODE_NAMES, Recorder
 from .records import COUNT, DERIVE, EXAMINE, ORDER, CodeRec, FrameState
-from .saferepr import IMMUTABLE
 
 _YIELD_OPS = frozenset(dis.opmap[name] for name in ("YIELD_VALUE", "YIELD_FROM") if name in dis.opmap)
 
@@ -71,7 +70,7 @@ class SettraceCore:
         fs = FrameState(crec, nxt())
         crec.active += 1  # frames of this code alive (suspended generators included)
         recorder.call_start(fs, frame.f_locals)
-        max_states = recorder.max_states
+        keep_last = recorder.keep_last
 
         table = crec.table
         base = crec.table_base
@@ -108,19 +107,9 @@ class SettraceCore:
             if event == "return":
                 if frame.f_code.co_code[frame.f_lasti] in _RETURN_OPS:
                     recorder.exit(fs, lambda: frame.f_locals)
-                    rec = lines.get(frame.f_lineno)
-                    if (
-                        rec is not None
-                        and rec.plain_return
-                        and rec.ret_count >= max_states
-                        and fs.branch is None
-                        and type(arg) in IMMUTABLE
-                    ):  # past the first values of a `return` alone on its line: keep the last
-                        rec.ret_count += 1
-                        rec.ret_last, rec.ret_raw = arg, True
-                        fs.ret_line = None
-                    else:
-                        recorder.returned(fs, frame, arg, frame.f_lineno)
+                    lineno = frame.f_lineno
+                    if not keep_last(fs, lines.get(lineno), arg):
+                        recorder.returned(fs, frame, arg, lineno)
                     recorder.call_end(fs, arg, None)
                     crec.active -= 1
                 elif crec.is_gen and _suspended_at(frame) and type(fs.unwinding) is not GeneratorExit:
@@ -211,8 +200,7 @@ class MonitoringCore:
         derive = recorder.derive
         resolve = recorder.resolve
         tell = recorder.tell
-        max_states = recorder.max_states
-        immutable = IMMUTABLE
+        keep_last = recorder.keep_last
         # Code objects are looked up by id: hashing a code object walks its bytecode (3.12+).
         by_id: dict[int, CodeRec] = {}
 
@@ -287,18 +275,7 @@ class MonitoringCore:
                 lineno = crec.return_at.get(offset)
                 if lineno is None:
                     lineno = crec.return_at[offset] = frame.f_lineno
-                rec = crec.lines.get(lineno)
-                if (
-                    rec is not None
-                    and rec.plain_return
-                    and rec.ret_count >= max_states
-                    and fs.branch is None
-                    and type(value) in immutable
-                ):  # past the first values of a `return` alone on its line: keep the last
-                    rec.ret_count += 1
-                    rec.ret_last, rec.ret_raw = value, True
-                    fs.ret_line = None
-                else:
+                if not keep_last(fs, crec.lines.get(lineno), value):
                     recorder.returned(fs, frame, value, lineno)
                 recorder.call_end(fs, value, None)
             return None

@@ -336,6 +336,22 @@ class Recorder:
             if rec.branch[3] == RETURN_BODY:  # type: ignore[index]
                 rec.unknown += 1  # the test or the returned expression raised
 
+    def keep_last(self, fs: FrameState, rec: LineRec | None, value: object) -> bool:
+        """A ``return`` alone on its line, past its first values: only its last value is kept, and
+        repr'd at the end if still wanted (True). Anything else goes to :meth:`returned` (False)."""
+        if (
+            rec is not None
+            and rec.plain_return
+            and rec.ret_count >= self.max_states
+            and fs.branch is None
+            and type(value) in IMMUTABLE
+        ):
+            rec.ret_count += 1
+            rec.ret_last, rec.ret_raw = value, True
+            fs.ret_line = None
+            return True
+        return False
+
     def returned(self, fs: FrameState, frame, value: object, lineno: int) -> None:
         """The frame returns ``value`` from ``lineno`` (not a yield, not unwinding): put it on the
         ``return`` line that ran."""
