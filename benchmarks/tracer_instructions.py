@@ -19,7 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "tests")]
+_REPO = Path(__file__).resolve().parent.parent
+# benchmarks/ (tracer_overhead), tests/ (conftest) and the repo root (conftest imports tests.support)
+sys.path[:0] = [str(_REPO / "benchmarks"), str(_REPO / "tests"), str(_REPO)]
 from conftest import available_pythons  # noqa: E402
 from tracer_overhead import WORKLOAD  # noqa: E402  (the same loop as the wall-clock benchmark)
 
