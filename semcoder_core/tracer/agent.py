@@ -115,9 +115,7 @@ class Guard:
             # The run has a network namespace of its own: its loopback reaches nothing outside it,
             # and test suites talk to themselves through it (a server thread on 127.0.0.1).
             _loopback_up()
-            sys.addaudithook(_deny_network_but_loopback)
-        else:
-            sys.addaudithook(_deny_network)
+        sys.addaudithook(_network_guard(bool(self.request.get("private_network"))))
         if self.max_processes is not None:
             self.count_processes = _process_counter(self.request)
             self.base_processes = self.count_processes()
@@ -226,23 +224,22 @@ class Guard:
         }
 
 
-def _deny_network(event: str, args) -> None:
-    if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
-        sock = args[0]
-        if getattr(sock, "family", None) in (2, 10):  # AF_INET, AF_INET6
-            raise PermissionError(f"network access is blocked in the semcoder sandbox ({event})")
-    elif event == "socket.getaddrinfo":
-        raise PermissionError("network access is blocked in the semcoder sandbox (getaddrinfo)")
+def _network_guard(loopback: bool) -> Callable[[str, tuple], None]:
+    """The audit hook that blocks the network; with ``loopback``, addresses on the loopback stay open
+    (the run has a network namespace of its own, where loopback reaches nothing outside it)."""
+    open_note = "; loopback is open" if loopback else ""
 
+    def hook(event: str, args) -> None:
+        if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
+            if getattr(args[0], "family", None) in (2, 10):  # AF_INET, AF_INET6
+                if not (loopback and _is_loopback(args[1] if len(args) > 1 else None)):
+                    raise PermissionError(f"network access is blocked in the semcoder sandbox ({event}){open_note}")
+        elif event == "socket.getaddrinfo":
+            host = args[0].decode("ascii", "replace") if isinstance(args[0], bytes) else args[0]
+            if not (loopback and (host in (None, "", "localhost") or _is_loopback((host, 0)))):
+                raise PermissionError(f"network access is blocked in the semcoder sandbox (getaddrinfo){open_note}")
 
-def _deny_network_but_loopback(event: str, args) -> None:
-    if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
-        if getattr(args[0], "family", None) in (2, 10) and not _is_loopback(args[1] if len(args) > 1 else None):
-            raise PermissionError(f"network access is blocked in the semcoder sandbox ({event}); loopback is open")
-    elif event == "socket.getaddrinfo":
-        host = args[0].decode("ascii", "replace") if isinstance(args[0], bytes) else args[0]
-        if host not in (None, "", "localhost") and not _is_loopback((host, 0)):
-            raise PermissionError("network access is blocked in the semcoder sandbox (getaddrinfo); loopback is open")
+    return hook
 
 
 def _is_loopback(address) -> bool:
