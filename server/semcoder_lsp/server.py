@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
-from pygls.io_ import StdoutWriter, run_async
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from semcoder_core.config import Settings, deep_merge, snake_keys
@@ -26,21 +24,10 @@ from semcoder_core.planning import Planner
 from semcoder_core.project import find_root
 
 from . import __version__
+from .protocol import SemcoderProtocol, read_messages
 from .state import Project
 
 log = logging.getLogger(__name__)
-
-
-class SemcoderProtocol(LanguageServerProtocol):
-    def structure_message(self, data: dict):
-        """pygls drops a request whose params do not fit the method's type, so the client waits
-        for ever; answer it with the error instead."""
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as exc:
-            if isinstance(data, dict) and "id" in data and "method" in data:
-                self._send_response(data["id"], error=exc.to_response_error())
-            raise
 
 
 class SemcoderServer(LanguageServer):
@@ -71,13 +58,7 @@ class SemcoderServer(LanguageServer):
             reader = asyncio.StreamReader(limit=1 << 20)
             loop = asyncio.get_running_loop()
             await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-            await run_async(
-                stop_event=self._stop_event,
-                reader=reader,
-                protocol=self.protocol,
-                logger=log,
-                error_handler=self.report_server_error,
-            )
+            await read_messages(self._stop_event, reader, self.protocol, self.report_server_error)
 
         try:
             asyncio.run(serve())
