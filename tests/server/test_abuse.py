@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -11,7 +9,8 @@ import pytest_asyncio
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from .conftest import SERVER, Editor, start
+from .conftest import Editor, start
+from .raw import RawServer
 from .test_features import by_line
 
 
@@ -117,48 +116,6 @@ async def test_burst_of_changes_then_a_prompt_hover(quick: Editor):
         if waits[-1] < 0.1:
             break
     assert min(waits) < 0.1, waits
-
-
-class RawServer:
-    """semcoder-lsp over raw stdio frames: what a broken client could send, byte for byte."""
-
-    def __init__(self, root: Path) -> None:
-        self.proc = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.root = root
-
-    def send(self, payload: bytes | dict) -> None:
-        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-        self.proc.stdin.flush()
-
-    def read(self) -> dict:
-        length = 0
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("the server closed its output")
-            if line in (b"\r\n", b"\n"):
-                break
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        return json.loads(self.proc.stdout.read(length))
-
-    def response(self, msg_id) -> dict:
-        """The response to ``msg_id`` (requests and notifications from the server are skipped)."""
-        while True:
-            message = self.read()
-            if message.get("id") == msg_id and "method" not in message:
-                return message
-            if "method" in message and "id" in message:  # a request to us: answer it empty
-                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
-
-    def request(self, msg_id, method: str, params) -> dict:
-        self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
-        return self.response(msg_id)
-
-    def close(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
 
 
 def test_malformed_and_unknown_requests(small_project: Path):
