@@ -27,6 +27,5 @@ def main(argv: list[str] | None = None) -> int:
     server = build()
     if args.tcp:
         server.start_tcp(args.host, args.port)
-    else:
-        server.start_io()
-    return 0
+        return 0
+    return server.start_io()  # 0 after shutdown and exit, else what the LSP spec says

@@ -1,36 +1,361 @@
-"""JSON-RPC over the wire: reading frames and turning them into messages, per the LSP and JSON-RPC specs."""
+"""JSON-RPC over the wire: reading frames and turning them into messages, per the LSP and JSON-RPC specs.
+
+pygls reads frames with a reader that skips what it cannot parse and parses bodies with
+``json.loads(object_hook=structure_message)``, which takes every nested object with a ``"jsonrpc"``
+key for a message of its own. Here a body is parsed plainly and only its top level is a message;
+every request gets exactly one answer, as the specs say:
+
+- a body that is not JSON: ``-32700`` with id null; a body that is not one JSON-RPC 2.0 object (a
+  batch, a scalar, no ``method`` in a request, a bad ``jsonrpc`` or id): ``-32600`` with its id if one
+  can be read, else null;
+- before ``initialize``: requests get ``-32002`` (ServerNotInitialized), notifications are dropped;
+  a second ``initialize`` gets ``-32600``;
+- after ``shutdown``: requests get ``-32600``, notifications are dropped; ``shutdown`` whose params
+  are not empty gets ``-32602``; params that are neither an object nor an array get ``-32602``;
+- a handler's exception is answered with a short message: ``-32602`` for arguments that do not
+  fit a command, ``-32803`` (RequestFailed) for a ``SemcoderError``, ``-32603`` for anything else;
+  the traceback goes to the log (stderr), never to the client.
+
+Framing errors close the connection: once a ``Content-Length`` is missing, not a number, over
+``MAX_BODY``, or the input ends inside a frame, where the next frame starts can only be guessed, and
+a guess that is wrong answers requests that were never sent. So the reason is logged and the server
+exits; the editor sees the process end and can restart it, rather than waiting on a deaf one.
+Headers other than ``Content-Length`` (``Content-Type``) are ignored, ``\\n`` line ends are accepted.
+
+Exit statuses: 0 for ``exit`` after ``shutdown`` (or the input ending after ``shutdown``); 1 for
+``exit`` without ``shutdown`` or the input ending without one (the LSP spec); 2 for a framing error.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import logging
+import os
+import stat
 import threading
-from typing import Any, Callable
+import typing
+from typing import Any, BinaryIO
 
-from pygls.exceptions import JsonRpcException
-from pygls.io_ import run_async
+import cattrs
+from lsprotocol import types
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInternalError,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+    JsonRpcRequestCancelled,
+    JsonRpcServerNotInitialized,
+)
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from semcoder_core.errors import SemcoderError
 
 log = logging.getLogger(__name__)
 
+MAX_BODY = 256 << 20  # a 5 MB module is a large buffer; 256 MiB is a broken header
+LINE_LIMIT = 1 << 20  # the longest header line (and the StreamReader's buffer limit)
+MAX_HEADERS = 32
+FRAMING_ERROR = 2
+
+
+class RequestFailed(JsonRpcException):
+    """LSP's RequestFailed: the request was well formed, and the message says why it failed."""
+
+    CODE = -32803
+    MESSAGE = "Request failed"
+
+
+class FramingError(Exception):
+    """The input can no longer be split into messages."""
+
+
+async def open_reader(stdin: BinaryIO) -> asyncio.StreamReader:
+    """A StreamReader on ``stdin``. A pipe or a socket is read on the event loop: pygls reads it
+    through a worker thread, three thread hops per message, and a burst of 200 didChange took
+    130-230 ms to get through. A file or a terminal cannot be, so a daemon thread feeds it in
+    (a daemon: a thread blocked on a terminal must not keep the process alive after ``exit``)."""
+    reader = asyncio.StreamReader(limit=LINE_LIMIT)
+    loop = asyncio.get_running_loop()
+    try:
+        mode = os.fstat(stdin.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        mode = 0
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+        return reader
+
+    def pump() -> None:
+        read = getattr(stdin, "read1", stdin.read)
+        try:
+            while chunk := read(1 << 16):
+                loop.call_soon_threadsafe(reader.feed_data, chunk)
+            loop.call_soon_threadsafe(reader.feed_eof)
+        except (OSError, ValueError, RuntimeError):  # stdin closed, or the loop is gone: the server is ending
+            return
+
+    threading.Thread(target=pump, name="semcoder-stdin", daemon=True).start()
+    return reader
+
+
+async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
+    """The body of the next frame; None where the input ends between frames. Raises FramingError."""
+    length: int | None = None
+    headers = 0
+    while True:
+        try:
+            line = await reader.readline()
+        except ValueError as exc:  # the StreamReader's limit
+            raise FramingError(f"a header line longer than {LINE_LIMIT} bytes") from exc
+        if not line:
+            if headers:
+                raise FramingError("the input ended inside a frame's headers")
+            return None
+        if not line.endswith(b"\n"):
+            raise FramingError(f"the input ended inside a header line: {line[:80]!r}")
+        text = line.rstrip(b"\r\n")
+        if not text:
+            if length is not None:
+                break
+            if headers:
+                raise FramingError("a frame without a Content-Length header")
+            continue  # a stray line end between frames costs nothing
+        headers += 1
+        if headers > MAX_HEADERS:
+            raise FramingError(f"more than {MAX_HEADERS} header lines")
+        name, colon, value = text.partition(b":")
+        if not colon or not name.strip():
+            raise FramingError(f"not a header line: {text[:80]!r}")
+        if name.strip().lower() == b"content-length":
+            if length is not None:
+                raise FramingError("two Content-Length headers")
+            length = content_length(value)
+    try:
+        return await reader.readexactly(length)
+    except asyncio.IncompleteReadError as exc:
+        raise FramingError(f"the input ended {len(exc.partial)} bytes into a {length}-byte body") from exc
+
+
+def content_length(value: bytes) -> int:
+    """A Content-Length header's value, checked. Raises FramingError."""
+    digits = value.strip()
+    if not digits.isdigit():
+        raise FramingError(f"Content-Length is not a number: {digits[:40]!r}")
+    if len(digits) > 12 or int(digits) > MAX_BODY:
+        raise FramingError(f"Content-Length {digits[:40].decode()} is over the {MAX_BODY >> 20} MiB limit")
+    return int(digits)
+
+
+async def read_messages(stop: threading.Event, reader: asyncio.StreamReader, protocol: SemcoderProtocol) -> int:
+    """Hand each frame of ``reader`` to ``protocol`` until ``exit``, ``stop`` or the end of input;
+    the process's exit status."""
+    while not stop.is_set() and protocol.exit_status is None:
+        try:
+            body = await read_frame(reader)
+        except FramingError as exc:
+            log.error("closing the connection: %s", exc)
+            return FRAMING_ERROR
+        if body is None:
+            log.info("the client closed the connection")
+            return 0 if protocol.shut_down else 1
+        protocol.receive(body)
+    return protocol.exit_status if protocol.exit_status is not None else 0
+
 
 class SemcoderProtocol(LanguageServerProtocol):
-    def structure_message(self, data: dict):
-        """pygls drops a request whose params do not fit the method's type, so the client waits
-        for ever; answer it with the error instead."""
+    """pygls' LSP protocol with the lifecycle and the error answers of the specs (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initialize_seen = False
+        self.exit_status: int | None = None
+
+    @property
+    def shut_down(self) -> bool:
+        return self._shutdown
+
+    # -- from the wire ---------------------------------------------------------------
+
+    def receive(self, body: bytes) -> None:
+        """One frame's body: answered here if the specs say so, else handed to pygls."""
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            self._refuse(None, JsonRpcParseError(f"Parse error: {short(exc)}"))
+            return
+        problem = invalid(data)
+        if problem:
+            self._refuse(readable_id(data), JsonRpcInvalidRequest(f"Invalid request: {problem}"))
+            return
+        request = "method" in data and "id" in data
+        refusal = self._refusal(data) if "method" in data else None
+        if refusal is None:
+            try:
+                message = self.structure_message(data)
+            except JsonRpcException as exc:
+                refusal = exc
+        if refusal is not None:
+            if request:
+                self._refuse(data["id"], refusal)
+            else:
+                log.info("dropped %s: %s", data.get("method", "a response"), refusal.message)
+            return
+        if data.get("method") == types.INITIALIZE:
+            self.initialize_seen = True
+        try:
+            self.handle_message(message)
+        except Exception as exc:  # noqa: BLE001 - one message must not stop the reader
+            log.exception("failed to handle %s", data.get("method", "a response"))
+            self._server._report_server_error(exc, JsonRpcException)
+
+    def _refusal(self, data: dict) -> JsonRpcException | None:
+        """Why a request or notification is not handled, by the lifecycle and the params; None if it is."""
+        method, params = data["method"], data.get("params")
+        if method == types.EXIT:
+            return None
+        if self._shutdown:
+            return JsonRpcInvalidRequest(f"the server is shutting down: {method} after shutdown")
+        if method == types.INITIALIZE and self.initialize_seen:
+            return JsonRpcInvalidRequest("initialize was already sent")
+        if method != types.INITIALIZE and not self.initialize_seen:
+            return JsonRpcServerNotInitialized(f"{method} before initialize")
+        if method == types.SHUTDOWN and params not in (None, {}, []):
+            return JsonRpcInvalidParams("shutdown takes no params")
+        if not isinstance(params, (dict, list, type(None))):
+            return JsonRpcInvalidParams(f"{method}: params must be an object or an array")
+        return None
+
+    def _refuse(self, msg_id: Any, error: JsonRpcException) -> None:
+        log.info("answered %s with %s %s", msg_id, error.code, error.message)
+        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": error.code, "message": error.message}})
+
+    def structure_message(self, data: dict) -> Any:
+        """The top level only, with what did not fit in the InvalidParams message."""
         try:
             return super().structure_message(data)
-        except JsonRpcException as exc:
-            if isinstance(data, dict) and "id" in data and "method" in data:
-                self._send_response(data["id"], error=exc.to_response_error())
-            raise
+        except JsonRpcInvalidParams as exc:
+            cause = exc.__cause__
+            detail = "; ".join(cattrs.transform_error(cause)[:3]) if isinstance(cause, Exception) else ""
+            raise JsonRpcInvalidParams(f"Invalid params for {data.get('method')}: {detail}") from cause
+
+    # -- answers -------------------------------------------------------------------
+
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        """pygls answers an exception with its traceback as data; answer a short message instead."""
+        self._request_futures.pop(msg_id, None)
+        if future.cancelled():
+            error: JsonRpcException = JsonRpcRequestCancelled(f'Request with id "{msg_id}" is canceled')
+        elif (exc := future.exception()) is None:
+            self._send_response(msg_id, result=future.result())
+            return
+        else:
+            error = answer_for(exc, msg_id)
+        self._send_response(msg_id, error=error.to_response_error())
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> None:
+        """Ends the reader loop; ``read_messages`` returns the status (pygls' sys.exit got lost)."""
+        self.exit_status = 0 if self._shutdown else 1
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
+        """Arguments are checked against the command's signature first: pygls turns ``None`` and
+        ``1`` into the strings ``"None"`` and ``"1"``, and never checks ``*rest``."""
+        handler = self.fm.commands.get(params.command)
+        if handler is not None and not arguments_fit(handler, params.arguments or []):
+            raise JsonRpcInvalidParams(f"{params.command} expects arguments [{usage(handler)}]")
+        return (yield from super().lsp_workspace__execute_command(params))
 
 
-async def read_messages(
-    stop: threading.Event,
-    reader: asyncio.StreamReader,
-    protocol: SemcoderProtocol,
-    error_handler: Callable[[Exception, type[JsonRpcException]], Any],
-) -> None:
-    """Read framed messages from ``reader`` and hand them to ``protocol`` until ``stop`` or the end of input."""
-    await run_async(stop_event=stop, reader=reader, protocol=protocol, logger=log, error_handler=error_handler)
+def invalid(data: Any) -> str:
+    """Why ``data`` is not a JSON-RPC 2.0 request, notification or response; empty if it is one."""
+    if isinstance(data, list):
+        return "batches are not supported by LSP"
+    if not isinstance(data, dict):
+        return f"a message is a JSON object, not {type(data).__name__}"
+    if data.get("jsonrpc") != "2.0":
+        return 'a message needs "jsonrpc": "2.0"'
+    if "method" in data:
+        if not isinstance(data["method"], str):
+            return "method is a string"
+        return "an id is an integer or a string" if "id" in data and readable_id(data) is None else ""
+    if ("result" in data) == ("error" in data):
+        return "a message needs a method, or a result or an error"
+    return "" if "id" in data else "a response needs an id"
+
+
+def readable_id(data: Any) -> int | str | None:
+    msg_id = data.get("id") if isinstance(data, dict) else None
+    return msg_id if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool) else None
+
+
+def short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def answer_for(exc: BaseException, msg_id: Any) -> JsonRpcException:
+    """The error a handler's exception is answered with; its traceback goes to the log."""
+    if isinstance(exc, JsonRpcException):  # raised on purpose, e.g. by the argument check: no traceback
+        log.warning("request %s: %s", msg_id, exc.message)
+        return exc if not isinstance(exc, JsonRpcInternalError) else JsonRpcInternalError(short(exc))
+    if isinstance(exc, SemcoderError):
+        log.warning("request %s: %s", msg_id, exc, exc_info=exc)
+        return RequestFailed(short(exc))
+    log.error("request %s failed", msg_id, exc_info=exc)
+    return JsonRpcInternalError(f"Internal error: {type(exc).__name__}: {short(exc)}")
+
+
+# -- command arguments ----------------------------------------------------------------
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _parameters(handler: Any) -> tuple[list[inspect.Parameter], dict[str, Any]]:
+    """A command's parameters after the server, and their types."""
+    func = getattr(handler, "func", handler)  # pygls binds the server with a partial or a wrapper
+    params = list(inspect.signature(func).parameters.values())
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:  # noqa: BLE001 - a hint that does not resolve checks nothing
+        hints = {}
+    return (params[1:] if func is not handler else params), hints
+
+
+def arguments_fit(handler: Any, arguments: list) -> bool:
+    """Whether ``arguments`` fit the command's parameters in count and JSON type."""
+    params, hints = _parameters(handler)
+    positional = [p for p in params if p.kind in _POSITIONAL]
+    rest = next((p for p in params if p.kind == inspect.Parameter.VAR_POSITIONAL), None)
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    if len(arguments) < len(required) or (rest is None and len(arguments) > len(positional)):
+        return False
+    slots = positional + [rest] * (len(arguments) - len(positional)) if rest else positional
+    return all(fits(value, hints.get(p.name)) for value, p in zip(arguments, slots))
+
+
+def fits(value: Any, kind: Any) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is str:
+        return isinstance(value, str)
+    return True
+
+
+def usage(handler: Any) -> str:
+    """The arguments as the command's docstring names them ("Arguments ``uri, expression``")."""
+    func = getattr(handler, "func", handler)
+    doc = inspect.getdoc(func) or ""
+    if "Arguments ``" in doc:
+        return doc.split("Arguments ``", 1)[1].split("``", 1)[0]
+    params, _ = _parameters(handler)
+    return ", ".join(("*" if p.kind == inspect.Parameter.VAR_POSITIONAL else "") + p.name for p in params)

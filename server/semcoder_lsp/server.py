@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
-import stat
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +22,7 @@ from semcoder_core.planning import Planner
 from semcoder_core.project import find_root
 
 from . import __version__
-from .protocol import SemcoderProtocol, read_messages
+from .protocol import SemcoderProtocol, open_reader, read_messages
 from .state import Project
 
 log = logging.getLogger(__name__)
@@ -45,29 +43,25 @@ class SemcoderServer(LanguageServer):
 
         self.predictions = PredictionManager(self)
 
-    def start_io(self, stdin=None, stdout=None) -> None:
-        """stdio with stdin read on the event loop. pygls reads it through a worker thread, three
-        thread hops per message: a burst of 200 didChange then took 130-230 ms to get through."""
-        stdin = stdin or sys.stdin.buffer
-        if not stat.S_ISFIFO(os.fstat(stdin.fileno()).st_mode) and not stat.S_ISSOCK(os.fstat(stdin.fileno()).st_mode):
-            return super().start_io(stdin, stdout)  # a file or a terminal: pygls' thread reader
+    def start_io(self, stdin=None, stdout=None) -> int:
+        """stdio through our frame reader (protocol.py), not pygls'; returns the exit status."""
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
-        async def serve() -> None:
-            reader = asyncio.StreamReader(limit=1 << 20)
-            loop = asyncio.get_running_loop()
-            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-            await read_messages(self._stop_event, reader, self.protocol, self.report_server_error)
+        async def serve() -> int:
+            reader = await open_reader(stdin or sys.stdin.buffer)
+            return await read_messages(self._stop_event, reader, self.protocol)
 
+        status = 1
         try:
-            asyncio.run(serve())
+            status = asyncio.run(serve())
         except BrokenPipeError:
             log.error("lost the connection to the client; shutting down")
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
             pass
         finally:
             self.shutdown()
+        return status
 
     # -- documents and projects -------------------------------------------------------
 
