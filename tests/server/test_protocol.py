@@ -1,0 +1,183 @@
+"""The wire protocol against a real server process: every request gets one answer, as the LSP and
+JSON-RPC specs say, and a broken frame ends the process with its reason in the log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .raw import RawServer
+
+NESTED = {"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {}}
+
+
+@pytest.fixture
+def server(small_project: Path, tmp_path: Path):
+    (small_project / "calc.py").write_text("def double(x):\n    return x * 2\n")
+    raw = RawServer(small_project, log=tmp_path / "server.log")
+    yield raw
+    raw.close()
+
+
+def answer(server: RawServer) -> dict:
+    """The next response (what the server asks or tells meanwhile is skipped, its requests answered)."""
+    while True:
+        message = server.read(30)
+        if "method" not in message:
+            return message
+        if "id" in message:
+            server.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+
+def hover(server: RawServer, msg_id, **extra) -> dict:
+    params = {"textDocument": {"uri": (server.root / "calc.py").as_uri()}, "position": {"line": 0, "character": 4}}
+    server.send({"jsonrpc": "2.0", "id": msg_id, "method": "textDocument/hover", "params": params | extra})
+    return answer(server)
+
+
+def error(reply: dict) -> tuple[int, str]:
+    assert set(reply) == {"jsonrpc", "id", "error"}, reply
+    return reply["error"]["code"], reply["error"]["message"]
+
+
+def test_nested_messages_in_params_are_data(server: RawServer):
+    server.initialize()
+    uri = (server.root / "calc.py").as_uri()
+    text = (server.root / "calc.py").read_text()
+    item = {"uri": uri, "languageId": "python", "version": 1, "text": text, "extra": NESTED}
+    server.notify("textDocument/didOpen", {"textDocument": item})
+    server.notify("workspace/didChangeConfiguration", {"settings": {"semcoder": {"x": [NESTED]}}})
+    reply = hover(server, 3, textDocument={"uri": uri, "deep": {"deeper": NESTED}}, extra=NESTED)
+    assert reply["id"] == 3 and "error" not in reply, reply
+    params = {"command": "semcoder.selectRun", "arguments": [uri, NESTED]}
+    server.send({"jsonrpc": "2.0", "id": 4, "method": "workspace/executeCommand", "params": params})
+    reply = answer(server)
+    assert reply["id"] == 4 and error(reply)[0] == -32602  # a run id is a string, not an object
+    assert hover(server, 6)["id"] == 6  # still serving, and every answer so far went to a request sent
+    ids = [m["id"] for m in server.received if "method" not in m]
+    assert ids == [1, 3, 4, 6]
+
+
+def test_after_shutdown_only_exit(server: RawServer):
+    server.initialize()
+    assert error(server.request(2, "shutdown", "now")) == (-32602, "shutdown takes no params")
+    assert error(server.request(3, "shutdown", 7)) == (-32602, "shutdown takes no params")
+    assert server.request(4, "shutdown", None) == {"jsonrpc": "2.0", "id": 4, "result": None}
+    assert error(hover(server, 5)) == (-32600, "the server is shutting down: textDocument/hover after shutdown")
+    assert error(server.request(6, "shutdown", None))[0] == -32600
+    server.notify("textDocument/didClose", {"textDocument": {"uri": (server.root / "calc.py").as_uri()}})
+    assert error(hover(server, 7))[0] == -32600  # the notification was dropped without an answer
+    server.notify("exit", None)
+    assert server.wait(10) == 0
+
+
+@pytest.mark.parametrize("initialized", [False, True])
+def test_exit_without_shutdown_is_status_1(server: RawServer, initialized: bool):
+    if initialized:
+        server.initialize()
+    server.notify("exit", None)
+    assert server.wait(10) == 1
+
+
+def test_lifecycle_and_invalid_messages(server: RawServer):
+    assert error(hover(server, "early")) == (-32002, "textDocument/hover before initialize")
+    assert error(server.request(2, "shutdown", None))[0] == -32002
+    server.notify("textDocument/didClose", {"textDocument": {"uri": "file:///x.py"}})  # dropped, not answered
+    assert server.initialize()["result"]["capabilities"]["hoverProvider"]
+    assert error(server.request(3, "initialize", {"processId": None, "capabilities": {}}))[0] == -32600
+    cases = [
+        (b"{this is not json", -32700, None),
+        (b'{"jsonrpc": "2.0", "id": 8, "method": "x", "params": "\xff\xfe"}', -32700, None),  # not UTF-8
+        (b"[1, 2, 3]", -32600, None),  # a batch: LSP has none
+        (b"[]", -32600, None),
+        (b"42", -32600, None),
+        (b'{"jsonrpc": "2.0", "id": 7}', -32600, 7),  # no method, no result
+        (b'{"jsonrpc": "1.0", "id": 8, "method": "textDocument/hover"}', -32600, 8),
+        (b'{"id": 9, "method": "textDocument/hover"}', -32600, 9),
+        (b'{"jsonrpc": "2.0", "id": {"n": 1}, "method": "textDocument/hover"}', -32600, None),
+        (b'{"jsonrpc": "2.0", "id": 10, "method": 5}', -32600, 10),
+        (b'{"jsonrpc": "2.0", "id": 11, "method": "textDocument/hover", "params": "calc.py"}', -32602, 11),
+        (b'{"jsonrpc": "2.0", "id": 12, "method": "textDocument/hover", "params": {"textDocument": 42}}', -32602, 12),
+    ]
+    for body, code, msg_id in cases:
+        server.send(body)
+        reply = answer(server)
+        assert reply["id"] == msg_id and error(reply)[0] == code, (body, reply)
+        assert "\n" not in reply["error"]["message"] and len(reply["error"]["message"]) < 400
+    assert hover(server, 13)["id"] == 13  # still serving
+
+
+def test_user_errors_are_short_messages(server: RawServer):
+    server.initialize()
+    uri = (server.root / "calc.py").as_uri()
+    usage = "semcoder.traceCall expects arguments [uri, expression[, function]]"
+    for n, arguments in enumerate(([], [None], [1, 2, 3, 4], [uri, {"call": "double(2)"}])):
+        reply = server.request(
+            10 + n, "workspace/executeCommand", {"command": "semcoder.traceCall", "arguments": arguments}
+        )
+        assert error(reply) == (-32602, usage), arguments
+    params = {"command": "semcoder.explainExecution", "arguments": [uri, "one"]}
+    code, message = error(server.request(20, "workspace/executeCommand", params))
+    assert (code, message) == (-32602, "semcoder.explainExecution expects arguments [uri, line[, expression]]")
+    params = {"command": "semcoder.selectRun", "arguments": [uri, "r-404"]}
+    code, message = error(server.request(21, "workspace/executeCommand", params))
+    path = str((server.root / "calc.py").resolve())
+    assert (code, message) == (-32803, f"no run 'r-404' covers {path}")  # RequestFailed, the SemcoderError's text
+    code, message = error(server.request(22, "textDocument/hover", {"textDocument": 42}))
+    assert code == -32602 and message.startswith("Invalid params for textDocument/hover: ")
+    assert "$.params.position" in message and "Traceback" not in message
+    server.request(23, "shutdown", None)
+    server.notify("exit", None)
+    assert server.wait(10) == 0
+    log = server.log_text()
+    assert "Traceback" in log and "SemcoderError: no run 'r-404'" in log  # the traceback is in the log only
+
+
+def frame(body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(data), data)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"Content-Length: abc\r\n\r\n{}", "Content-Length is not a number: b'abc'"),
+        (b"Content-Length: -2\r\n\r\n{}", "Content-Length is not a number: b'-2'"),
+        (b"Content-Length: 999999999999\r\n\r\n{}", "Content-Length 999999999999 is over the 256 MiB limit"),
+        (b"Content-Type: application/vscode-jsonrpc\r\n\r\n{}", "a frame without a Content-Length header"),
+        (b"hello, server\r\n\r\n", "not a header line: b'hello, server'"),
+        (b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "two Content-Length headers"),
+        (b"Content-Length: 100\r\n\r\n{}", "the input ended 2 bytes into a 100-byte body"),
+        (b"Content-Length: 10\r\n", "the input ended inside a frame's headers"),
+    ],
+    ids=["not-a-number", "negative", "huge", "missing", "garbage", "twice", "short-body", "no-blank-line"],
+)
+def test_a_broken_frame_ends_the_process_with_its_reason(server: RawServer, raw: bytes, reason: str):
+    server.initialize()
+    server.write(raw)
+    if "ended" in reason:  # a frame cut short by the end of input; the others end the process by themselves
+        server.proc.stdin.close()
+    assert server.wait(10) == 2
+    assert f"closing the connection: {reason}" in server.log_text()
+
+
+def test_frames_with_other_headers_are_read(server: RawServer):
+    server.initialize()
+    hover_params = {
+        "textDocument": {"uri": (server.root / "calc.py").as_uri()},
+        "position": {"line": 0, "character": 0},
+    }
+    body = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": hover_params}).encode()
+    server.write(
+        b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    assert answer(server)["id"] == 2
+    body = body.replace(b'"id": 2', b'"id": 3')
+    server.write(b"\r\ncontent-length:%d\nX-Anything: 1\n\n%s" % (len(body), body))  # lower case, \n, a stray line end
+    assert answer(server)["id"] == 3
+    server.write(frame({"jsonrpc": "2.0", "id": 4, "method": "shutdown"}))
+    assert answer(server) == {"jsonrpc": "2.0", "id": 4, "result": None}
+    server.proc.stdin.close()  # the end of input after shutdown is an orderly end
+    assert server.wait(10) == 0
