@@ -80,6 +80,17 @@ def function_spans(source: str) -> list[Span]:
     return spans
 
 
+def top_level_functions(source: str) -> dict[str, bool]:
+    """Module-level ``def`` name -> whether it can be called with no arguments."""
+    tree = _parse(source)
+    out: dict[str, bool] = {}
+    for node in tree.body if tree is not None else []:
+        if isinstance(node, ast.FunctionDef):
+            a = node.args
+            out[node.name] = not (a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg)
+    return out
+
+
 def executed_functions(source: str, file_lines: FileLines) -> list[Span]:
     """The outermost functions that ran at least one line, in source order."""
     executed = {int(n) for n, e in file_lines.items() if e.get("hits")}

@@ -125,7 +125,7 @@ def register(server: SemcoderServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Empty]),
     )
-    def code_actions(ls: SemcoderServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_actions(ls: SemcoderServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         found = ls.locate(uri)
         if found is None:
@@ -151,7 +151,12 @@ def register(server: SemcoderServer) -> None:
             actions.append(action(EXPLAIN, "semcoder.explainFailure", run, suffix))
             fixes = fix_actions(ls, project, run, ours)
             actions.extend(fixes or [action(FIX, "semcoder.suggestFix", run, suffix)])
-        execution = execution_action(project, path, ls.text_of(path), params.range.start.line, uri)
+        text, line = ls.text_of(path), params.range.start.line
+        execution = await ls.work.run(  # parses the file: off the event loop
+            ("action", uri),
+            (len(text), hash(text), line),
+            lambda stop: execution_action(project, path, text, line, uri),
+        )
         if execution is not None:
             actions.append(execution)
         return actions

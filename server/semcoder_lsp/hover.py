@@ -62,17 +62,14 @@ def hover_markdown(view: View, run_line: int, word: str | None) -> str | None:
 
 def register(server: SemcoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: SemcoderServer, params: types.HoverParams) -> types.Hover | None:
-        view = view_of(ls, params.text_document.uri)
+    async def hover(ls: SemcoderServer, params: types.HoverParams) -> types.Hover | None:
+        view = await view_of(ls, params.text_document.uri)
         if view is None:
             return None
         run_line = view.lines.old(params.position.line + 1)
         if run_line is None:
             return None
-        try:
-            word = view.doc.word_at_position(params.position) or None
-        except IndexError:
-            word = None
+        word = view.word_at(params.position, ls.workspace.position_codec)
         text = hover_markdown(view, run_line, word)
         if text is None:
             return None

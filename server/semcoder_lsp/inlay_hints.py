@@ -7,38 +7,40 @@ from lsprotocol import types
 
 from . import predictions
 from .server import SemcoderServer
-from .views import view_of
+from .views import View, view_of
 
 
 def register(server: SemcoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
-    def inlay_hints(ls: SemcoderServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        view = view_of(ls, params.text_document.uri)
+    async def inlay_hints(ls: SemcoderServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+        view = await view_of(ls, params.text_document.uri)
         if view is None or not view.project.settings.annotations.enabled:
             return []
-        hints = observed_hints(view, params)
-        hints.extend(predicted_hints(view, params))
+        hints = observed_hints(view, params, ls.workspace.position_codec)
+        predicted = view.project.predictions.get(view.path)
+        if predicted:
+            key = (view.version, len(view.text), tuple(id(p) for p in predicted.values()))
+            found = await ls.work.run(("predicted", view.uri), key, lambda stop: predicted_states(view))
+            hints.extend(_at_line_ends(view, params, found, ls.workspace.position_codec))
         return hints
 
 
-def predicted_hints(view, params: types.InlayHintParams) -> list[types.InlayHint]:
-    """The model's states (``≈ x = 3``), after the observed ones on the same line."""
+def predicted_states(view: View) -> list[tuple[int, str, str]]:
+    """The model's states (``≈ x = 3``) as (line now, label, tooltip): shown after the observed ones."""
     max_values = view.project.settings.annotations.max_values_per_line
-    found = predictions.hints(view.project, view.path, view.doc.source, max_values)
-    return _at_line_ends(view, params, [(line, label, tooltip) for line, label, tooltip in found])
+    return predictions.hints(view.project, view.path, view.text, max_values)
 
 
-def observed_hints(view, params: types.InlayHintParams) -> list[types.InlayHint]:
+def observed_hints(view: View, params: types.InlayHintParams, codec) -> list[types.InlayHint]:
     tooltip = f"semcoder: observed in {view.run.label}"
     notes = [(view.lines.new(run_line), note, tooltip) for run_line, note in sorted(view.notes().items())]
-    return _at_line_ends(view, params, notes)
+    return _at_line_ends(view, params, notes, codec)
 
 
-def _at_line_ends(view, params: types.InlayHintParams, items: list) -> list[types.InlayHint]:
+def _at_line_ends(view: View, params: types.InlayHintParams, items: list, codec) -> list[types.InlayHint]:
     """Hints ``(1-based line now or None, label, tooltip)`` placed after the line's text, in the
     requested range, columns in the client's units."""
-    lines = view.doc.lines
-    codec = view.doc.position_codec
+    lines = view.text_lines
     first, last = params.range.start.line, params.range.end.line
     hints = []
     for line, label, tooltip in items:

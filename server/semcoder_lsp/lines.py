@@ -23,6 +23,8 @@ _DIFFLIB_BUDGET = 400_000  # and no more than this in all: past it, such pieces 
 
 
 class LineMap:
+    texts: object = None  # what the old text came from (the runs' texts), to tell a stale cache entry
+
     def __init__(self, old: str, new: str) -> None:
         self.identical = old == new
         self._map: dict[int, int] = {}

@@ -30,7 +30,12 @@ class Run:
     texts: dict[str, str]  # path -> the source text this run executed
 
     def covers(self, path: str) -> bool:
-        return any(e.get("hits") for e in (self.doc.get("lines") or {}).get(path, {}).values())
+        """Whether the run executed a line of ``path`` (asked by every request: answered once per file)."""
+        covered = self.__dict__.setdefault("_covers", {})
+        found = covered.get(path)
+        if found is None:
+            found = covered[path] = any(e.get("hits") for e in (self.doc.get("lines") or {}).get(path, {}).values())
+        return found
 
     @property
     def failed(self) -> bool:
@@ -73,7 +78,8 @@ class Project:
     running_key: str | None = None
     timer: asyncio.TimerHandle | None = None
     published: set[str] = field(default_factory=set)  # uris holding our diagnostics
-    line_maps: dict[tuple[str, int, str], LineMap] = field(default_factory=dict)
+    line_maps: dict[tuple[str, int, int, int], LineMap] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     # node id -> (the inputs it was searched on, its validated fixes): offered as quick fixes
     fixes: dict[str, tuple[str, list]] = field(default_factory=dict)
     # path -> function's def line (in the text predicted on) -> the model's prediction (predictions.Predicted)
@@ -97,10 +103,16 @@ class Project:
         return runs[0] if runs else None
 
     def line_map(self, path: str, version: int, run: Run, text: str) -> LineMap:
-        key = (path, version, run.id + str(id(run)))
-        found = self.line_maps.get(key)
-        if found is None:
-            if len(self.line_maps) > 64:
-                self.line_maps.clear()
-            found = self.line_maps[key] = LineMap(run.texts.get(path, text), text)
+        """Lines of the text ``run`` executed -> lines of ``text`` (version ``version`` of the buffer). The runs
+        of one batch share their texts, so one map serves them all."""
+        key = (path, version, id(run.texts), len(text))
+        with self.lock:  # request work asks from threads
+            found = self.line_maps.get(key)
+        if found is None or found.texts is not run.texts:
+            found = LineMap(run.texts.get(path, text), text)
+            found.texts = run.texts
+            with self.lock:
+                while len(self.line_maps) >= 16:
+                    self.line_maps.pop(next(iter(self.line_maps)))  # the oldest
+                self.line_maps[key] = found
         return found
