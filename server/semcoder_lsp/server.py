@@ -24,6 +24,7 @@ from semcoder_core.project import find_root
 from . import __version__
 from .protocol import SemcoderProtocol, open_reader, read_messages
 from .state import Project
+from .work import Work
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class SemcoderServer(LanguageServer):
         self.init_options: dict[str, Any] = {}
         self.editor_settings: dict[str, Any] = {}  # the `semcoder` section of workspace/configuration
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="semcoder")
+        self.work = Work()  # what requests compute, off the event loop
         from .runs import RunManager
 
         self.runs = RunManager(self)
