@@ -25,7 +25,5 @@ def main(argv: list[str] | None = None) -> int:
     from .server import build
 
     server = build()
-    if args.tcp:
-        server.start_tcp(args.host, args.port)
-        return 0
-    return server.start_io()  # 0 after shutdown and exit, else what the LSP spec says
+    # the exit status: 0 after shutdown and exit, 1 without shutdown (the LSP spec), 2 for a broken frame
+    return server.start_tcp(args.host, args.port) if args.tcp else server.start_io()

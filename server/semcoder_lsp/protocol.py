@@ -255,6 +255,12 @@ class SemcoderProtocol(LanguageServerProtocol):
             error = answer_for(exc, msg_id)
         self._send_response(msg_id, error=error.to_response_error())
 
+    def _check_handler_result(self, future: Any) -> None:
+        """A notification handler's exception: pygls shows its message; its traceback goes to the log."""
+        if not future.cancelled() and (exc := future.exception()) is not None:
+            log.error("a notification handler failed", exc_info=exc)
+        super()._check_handler_result(future)
+
     # -- lifecycle -----------------------------------------------------------------
 
     @lsp_method(types.EXIT)

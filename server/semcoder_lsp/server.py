@@ -22,7 +22,7 @@ from semcoder_core.planning import Planner
 from semcoder_core.project import find_root
 
 from . import __version__
-from .protocol import SemcoderProtocol, open_reader, read_messages
+from .protocol import LINE_LIMIT, SemcoderProtocol, open_reader, read_messages
 from .state import Project
 from .work import Work
 
@@ -63,6 +63,29 @@ class SemcoderServer(LanguageServer):
             pass
         finally:
             self.shutdown()
+        return status
+
+    def start_tcp(self, host: str, port: int) -> int:
+        """One client over TCP, through the same frame reader as stdio; returns the exit status."""
+        self._stop_event = threading.Event()
+        status = 1
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal status
+            self.protocol.set_writer(writer)
+            status = await read_messages(self._stop_event, reader, self.protocol)
+            writer.close()
+            self.shutdown()  # closes the listener: serve_forever ends
+
+        async def serve() -> None:
+            self._server = await asyncio.start_server(connection, host, port, limit=LINE_LIMIT)
+            async with self._server:
+                await self._server.serve_forever()
+
+        try:
+            asyncio.run(serve())
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            pass
         return status
 
     # -- documents and projects -------------------------------------------------------

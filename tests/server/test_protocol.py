@@ -4,10 +4,14 @@ JSON-RPC specs say, and a broken frame ends the process with its reason in the l
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from .conftest import SERVER
 from .raw import RawServer
 
 NESTED = {"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {}}
@@ -181,3 +185,41 @@ def test_frames_with_other_headers_are_read(server: RawServer):
     assert answer(server) == {"jsonrpc": "2.0", "id": 4, "result": None}
     server.proc.stdin.close()  # the end of input after shutdown is an orderly end
     assert server.wait(10) == 0
+
+
+def test_tcp_uses_the_same_reader(small_project: Path, tmp_path: Path):
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (tmp_path / "tcp.log").open("wb")
+    proc = subprocess.Popen([*SERVER, "--tcp", "--port", str(port)], stderr=log, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "the server never listened"
+                time.sleep(0.1)
+        with conn, conn.makefile("rb") as incoming:
+
+            def reply() -> dict:
+                length = 0
+                while (line := incoming.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                return json.loads(incoming.read(length))
+
+            init = {"processId": None, "rootUri": small_project.as_uri(), "capabilities": {}}
+            conn.sendall(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init}))
+            assert reply()["id"] == 1
+            params = {"command": "semcoder.selectRun", "arguments": [NESTED]}
+            conn.sendall(frame({"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand", "params": params}))
+            assert error(reply()) == (-32602, "semcoder.selectRun expects arguments [uri[, run id]]")
+            conn.sendall(frame({"jsonrpc": "2.0", "method": "exit"}))
+            assert proc.wait(10) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+        log.close()
