@@ -75,7 +75,7 @@ def file_facts(source: str, package: str = "") -> FileFacts:
         return FileFacts(frozenset(), ())
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # the last two: nesting too deep to parse
         return FileFacts(frozenset(), ())
     imports: set[str] = set()
     for node in ast.walk(tree):

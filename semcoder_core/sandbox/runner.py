@@ -496,11 +496,14 @@ class Sandbox:
             if self.isolation == "bwrap":
                 # The throwaway uid cannot read a private project (a 0700 folder): bind a readable copy.
                 source = project
-                if isolation.drops_uid() and not isolation.readable_by_others(project):
+                new_files = _new_files(overlay or {}, project)
+                # A new file needs a mount point the read-only project cannot give: run on a copy then.
+                if new_files or (isolation.drops_uid() and not isolation.readable_by_others(project)):
                     source = isolation.copy_project(project, work, world_readable=True)
                     for root in self.interpreter.roots():  # mount points for a venv inside the project
                         if root.startswith(project + os.sep):
                             os.makedirs(source + root[len(project) :], exist_ok=True)
+                    _write_new_files(new_files, project, source)
                 cmd = isolation.bwrap_command(
                     isolation.bwrap_path() or "bwrap",
                     project,
@@ -706,23 +709,58 @@ def _announce(received: bytearray, chunk: bytes, on_result: Callable[[dict], Non
 
 def _write_overlay(overlay: dict[str, str], project: str, run_root: str, work: str) -> list[tuple[str, str]]:
     """Put unsaved buffers in place of their files: written into a copied project, or as files to
-    bind over the originals. Only files that exist on disk (a bind needs a mount point)."""
+    bind over the originals. A buffer of a file not on disk yet goes into a copied project only
+    (a bind needs a mount point; see :func:`_new_files` for bwrap)."""
     binds = []
     for n, (path, text) in enumerate(sorted(overlay.items())):
-        real = os.path.realpath(path)
+        try:
+            real = os.path.realpath(path)
+        except ValueError:  # a NUL in the name: no such file can exist
+            continue
         if not (real.startswith(project + os.sep) and os.path.isfile(real)):
             continue
         target = _rebase(real, project, run_root)
         if run_root == project:
             target = os.path.join(work, f"overlay-{n}.py")
             binds.append((target, real))
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(target, "w", encoding="utf-8", errors="surrogatepass") as fh:
+            fh.write(text)  # a lone surrogate fails the run with a SyntaxError of the file, not this write
         os.chmod(target, 0o644)
         # A different mtime from the file on disk: a __pycache__ entry of the disk version is stale.
         stamp = int(os.stat(real).st_mtime) - 7
         os.utime(target, (stamp, stamp))
+    if run_root != project:
+        _write_new_files(_new_files(overlay, project), project, run_root)
     return binds
+
+
+def _new_files(overlay: dict[str, str], project: str) -> dict[str, str]:
+    """The buffers of files inside the project that are not on disk (unsaved new files), by real path."""
+    found = {}
+    for path, text in overlay.items():
+        try:
+            real = os.path.realpath(path)
+            if real.startswith(project + os.sep) and not os.path.lexists(real):
+                found[real] = text
+        except ValueError:  # a NUL in the name: no such file can exist
+            continue
+    return found
+
+
+def _write_new_files(files: dict[str, str], project: str, copy: str) -> None:
+    """Write unsaved new files into ``copy``, a copy of ``project`` (never into the project itself)."""
+    for real, text in files.items():
+        target = _rebase(real, project, copy)
+        if not target.startswith(copy + os.sep):
+            continue
+        try:
+            os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except OSError:  # a name the copy cannot hold (a file where a folder should be): run without it
+            continue
+        with open(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
+            fh.write(text)
+        os.chmod(target, 0o644)
 
 
 def _rebase(path: str, old: str, new: str) -> str:

@@ -127,15 +127,15 @@ def _origin_text(origin) -> str:
 
 def publish(server: SemcoderServer, project: Project) -> None:
     b = _Builder(server, project)
-    for path, error in project.syntax_errors.items():
+    for path, error in project.syntax_errors.items():  # buffers left out of runs (runs.odd_buffer)
         lines = server.text_of(path).splitlines()
         rng = line_range(lines, error["line"] - 1, server.workspace.position_codec)
-        b.add(
-            types.Location(uri=server.uri_of(path), range=rng),
-            f"SyntaxError: {error['message']} (semcoder traces this file again once it parses)",
-            types.DiagnosticSeverity.Error,
-            "syntax-error",
-        )
+        where = types.Location(uri=server.uri_of(path), range=rng)
+        if error.get("code", "syntax-error") == "syntax-error":
+            message = f"SyntaxError: {error['message']} (semcoder traces this file again once it parses)"
+            b.add(where, message, types.DiagnosticSeverity.Error, "syntax-error")
+        else:
+            b.add(where, error["message"], types.DiagnosticSeverity.Warning, error["code"])
     batch = project.batch
     if batch is not None:
         for run in batch.runs:

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from .server import SemcoderServer
+
+
+def path_problem(uri: str) -> str | None:
+    """Why the ``file:`` uri ``uri`` names no file semcoder can use (``SemcoderServer.path_of`` is
+    None), or None when it does or is no ``file:`` uri."""
+    if not uri.startswith("file:"):
+        return None
+    try:
+        path = to_fs_path(uri)
+    except Exception:  # noqa: BLE001 - whatever pygls makes of a malformed uri
+        return "it is not a valid file uri"
+    if not path:
+        return "it names no file"
+    if "\x00" in path:
+        return "its path holds a NUL character, which no file name can hold"
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        return "its path holds a lone surrogate, which no file name can hold"
+    try:
+        Path(path).resolve()
+    except (ValueError, OSError, RuntimeError) as exc:
+        return f"its path cannot be resolved ({exc})"
+    return None
 
 
 def register(server: SemcoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SemcoderServer, params: types.DidOpenTextDocumentParams) -> None:
-        project = ls.project_for(params.text_document.uri)
+        item = params.text_document
+        if ls.path_of(item.uri) is None and (item.language_id == "python" or item.uri.endswith(".py")):
+            problem = path_problem(item.uri)
+            if problem is not None:  # no line to put a diagnostic on: a message
+                uri = item.uri if len(item.uri) <= 200 else item.uri[:200] + "…"
+                ls.show_message(f"semcoder leaves {uri} out of runs: {problem}", types.MessageType.Warning)
+        project = ls.project_for(item.uri)
         if project is not None:
             ls.runs.schedule(project, delay=0.0)
 

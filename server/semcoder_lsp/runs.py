@@ -14,7 +14,10 @@ import concurrent.futures
 import hashlib
 import json
 import logging
+import os
+import re
 import threading
+import traceback
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
@@ -40,6 +43,8 @@ T = TypeVar("T")
 class RunManager:
     def __init__(self, server: SemcoderServer) -> None:
         self.server = server
+        self._verdicts: dict[str, tuple[int, dict | None]] = {}  # path -> (hash of its text, odd_buffer's verdict)
+        self._reported: dict[Path, str] = {}  # project root -> the failure last told to the user
 
     # -- scheduling -------------------------------------------------------------------
 
@@ -51,19 +56,29 @@ class RunManager:
         project.timer = loop.call_later(delay, lambda: asyncio.ensure_future(self.refresh(project)))
 
     async def refresh(self, project: Project) -> None:
+        """Run the project's planned tests on its open buffers. Whatever goes wrong while preparing
+        the run is logged, told to the user once, and leaves the next edit free to run again."""
         project.timer = None
         project.generation += 1
-        generation = project.generation
+        try:
+            await self._refresh(project, project.generation)
+        except Exception as exc:  # noqa: BLE001 - any failure: say it once, never stop the runs for good
+            self._failed(project, exc)
+        else:
+            self._reported.pop(project.root, None)
+
+    async def _refresh(self, project: Project, generation: int) -> None:
         server = self.server
-        overlay = server.overlay(project)
-        errors = await self.in_thread(lambda: syntax_errors(overlay))
+        buffers = server.overlay(project)
+        overlay, errors = await self.in_thread(lambda: self.runnable(buffers))
         if generation != project.generation:
             return  # a newer change is being handled
-        project.syntax_errors = errors
-        # A buffer that does not parse is left out: the run takes that file from disk, so one
-        # half-typed line neither stops the runs nor costs one per keystroke (the key is unchanged).
-        open_paths = list(overlay)
-        overlay = {path: text for path, text in overlay.items() if path not in errors}
+        # A buffer that cannot run is left out: the run takes that file from disk, so one half-typed
+        # line neither stops the runs nor costs one per keystroke (the key is unchanged).
+        if errors != project.syntax_errors:
+            project.syntax_errors = errors
+            self._publish(project)  # now, not after the run: the user learns why at once
+        open_paths = list(buffers)
         plan, key = await self.in_thread(lambda: self._plan(project, open_paths, overlay))
         if generation != project.generation:
             return
@@ -81,6 +96,46 @@ class RunManager:
             return
         await self._run_tests(project, plan, key, overlay)
 
+    def runnable(self, buffers: dict[str, str]) -> tuple[dict[str, str], dict[str, dict]]:
+        """The buffers a run or a traced call may use, and why each other one is left out (path ->
+        ``{"line", "column", "message", "code"}``). The one place that decides it (see :func:`odd_buffer`);
+        verdicts are cached by the buffer's text."""
+        ok: dict[str, str] = {}
+        left_out: dict[str, dict] = {}
+        verdicts: dict[str, tuple[int, dict | None]] = {}
+        for path, text in buffers.items():
+            digest = hash(text)
+            known = self._verdicts.get(path)
+            verdict = known[1] if known is not None and known[0] == digest else odd_buffer(path, text)
+            verdicts[path] = (digest, verdict)
+            if verdict is None:
+                ok[path] = text
+            else:
+                left_out[path] = verdict
+        self._verdicts.update(verdicts)
+        if len(self._verdicts) > 1000:
+            self._verdicts = verdicts
+        return ok, left_out
+
+    def _failed(self, project: Project, exc: Exception) -> None:
+        """A run could not be prepared (or its result not read): the traceback goes to the log, one
+        short message to the user (not again while the same failure repeats); the next edit runs again."""
+        log.error("semcoder could not prepare the run of %s", project.root, exc_info=exc)
+        if project.cancel is not None and project.running_key is not None:
+            project.cancel.set()
+        project.cancel = project.running_key = None
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f"{type(exc).__name__} at {frames[-1].filename}:{frames[-1].lineno}" if frames else repr(exc)
+        if self._reported.get(project.root) == where:  # the same failure again (its text may hold temp paths)
+            return
+        self._reported[project.root] = where
+        detail = " ".join(str(exc).split())
+        summary = f"{type(exc).__name__}: {detail[:300]}{'…' if len(detail) > 300 else ''}".rstrip(": ")
+        self.server.show_message(
+            f"semcoder could not prepare the run: {summary}. It tries again after the next edit (details in the log).",
+            types.MessageType.Error,
+        )
+
     def _plan(self, project: Project, open_paths: list[str], overlay: dict[str, str]) -> tuple[list[str], str]:
         """Node ids for the open files of the project, and the key of everything the run depends on."""
         read: Callable[[Path], str | None] = lambda p: overlay.get(str(p))  # noqa: E731
@@ -95,13 +150,13 @@ class RunManager:
         digest.update(project.settings.model_dump_json().encode())
         digest.update(json.dumps(nodes).encode())
         for path, text in sorted(overlay.items()):
-            digest.update(path.encode() + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0")
+            digest.update(os.fsencode(path) + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0")
         for file in python_files(project.root):  # files on disk that the run may import
             try:
                 stat = file.stat()
             except OSError:
                 continue
-            digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}\0".encode())
+            digest.update(os.fsencode(file) + f":{stat.st_mtime_ns}:{stat.st_size}\0".encode())
         return nodes, digest.hexdigest()
 
     async def _run_tests(self, project: Project, plan: list[str], key: str, overlay: dict[str, str]) -> None:
@@ -148,7 +203,9 @@ class RunManager:
     # -- a call the user asked for -------------------------------------------------------
 
     async def trace_call(self, project: Project, path: str, expr: str) -> Run:
-        overlay = self.server.overlay(project)
+        """Trace ``expr`` in the module of ``path`` with the runnable buffers (as a test run has them)."""
+        buffers = self.server.overlay(project)
+        overlay, _ = await self.in_thread(lambda: self.runnable(buffers))
         cancel = threading.Event()
         token = await self.progress_begin(f"Tracing {expr}", cancel)
         outcome = "cancelled"
@@ -210,22 +267,59 @@ class RunManager:
         publish(self.server, project)
 
 
-def syntax_errors(overlay: dict[str, str]) -> dict[str, dict]:
-    """Path -> the first syntax error of each buffer that does not parse."""
-    errors = {}
-    for path, text in overlay.items():
-        if len(text) > MAX_PLANNED_CHARS:
-            continue  # not code anyone runs tests on; parsing it would only cost time
-        if "\x00" in text:
-            errors[path] = {"line": 1, "column": 0, "message": "not Python source: it contains null bytes (binary?)"}
-            continue
-        try:
-            ast.parse(text, filename=path)
-        except (SyntaxError, ValueError) as exc:
-            line = getattr(exc, "lineno", None) or 1
-            column = (getattr(exc, "offset", None) or 1) - 1
-            errors[path] = {"line": line, "column": column, "message": getattr(exc, "msg", str(exc))}
-    return errors
+LEFT_OUT = "left-out-of-runs"  # the diagnostic code of a buffer left out for a reason other than its syntax
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def odd_buffer(path: str, text: str) -> dict | None:
+    """Why the buffer of ``path`` cannot be run, or None when it can: ``{"line", "column", "message",
+    "code"}``, with a 1-based line. A syntax error is one reason (code ``syntax-error``); text that is
+    not Unicode, or too deep for Python's parser, are others (code ``left-out-of-runs``). Never raises."""
+    found = _SURROGATE.search(text)
+    if found is not None:
+        line, column = _position(text, found.start())
+        what = f"line {line} holds a lone surrogate (U+{ord(found.group()):04X}), which is not valid Unicode"
+        return _left_out(path, line, column, what)
+    if len(text) > MAX_PLANNED_CHARS:
+        return None  # not code anyone runs tests on; parsing it would only cost time
+    if "\x00" in text:
+        return {
+            "line": 1,
+            "column": 0,
+            "message": "not Python source: it contains null bytes (binary?)",
+            "code": "syntax-error",
+        }
+    try:
+        ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        column = (exc.offset or 1) - 1
+        return {"line": line, "column": column, "message": exc.msg, "code": "syntax-error"}
+    except (MemoryError, RecursionError):
+        # e.g. `x = ` and 100,000 minus signs (MemoryError), or 1+1+... with 200,000 terms (RecursionError)
+        line = _longest_line(text)
+        return _left_out(path, line, 0, "it is too deeply nested for Python's parser")
+    except Exception as exc:  # noqa: BLE001 - whatever else the parser raises leaves the buffer out, with why
+        return _left_out(path, 1, 0, f"Python's parser failed on it ({type(exc).__name__}: {str(exc)[:200]})")
+    return None
+
+
+def _left_out(path: str, line: int, column: int, what: str) -> dict:
+    instead = "the file on disk is run instead" if os.path.isfile(path) else "until then no run sees this file"
+    message = f"semcoder leaves this buffer out of runs: {what}; {instead}"
+    return {"line": line, "column": column, "message": message, "code": LEFT_OUT}
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and 0-based column (in characters) of ``offset``."""
+    start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - start
+
+
+def _longest_line(text: str) -> int:
+    """The 1-based number of the longest line: where a generated, deeply nested expression sits."""
+    lines = text.split("\n")
+    return max(range(len(lines)), key=lambda n: len(lines[n])) + 1
 
 
 def snapshot_texts(runs: list[Run], overlay: dict[str, str]) -> dict[str, str]:

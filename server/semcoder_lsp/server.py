@@ -93,9 +93,13 @@ class SemcoderServer(LanguageServer):
     @staticmethod
     @functools.lru_cache(maxsize=4096)
     def path_of(uri: str) -> str | None:
-        """The resolved file system path of a ``file:`` uri (cached: every request asks)."""
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        return str(Path(path).resolve()) if path else None
+        """The resolved file system path of a ``file:`` uri (cached: every request asks); None for other
+        uris and for those no file can have (documents.path_problem says why)."""
+        try:
+            path = to_fs_path(uri) if uri.startswith("file:") else None
+            return str(Path(path).resolve()) if path else None
+        except (ValueError, OSError, RuntimeError):  # a NUL or a lone surrogate in it; a symlink loop
+            return None
 
     @staticmethod
     def uri_of(path: str) -> str:
