@@ -214,7 +214,7 @@ def register(server: SemcoderServer) -> None:
         token = await ls.runs.progress_begin(f"Explaining {target.call} ({who})", cancel)
         stream = _Streamer(ls, token, asyncio.get_running_loop())
         sandbox = project.settings.sandbox(project.root, max_states=CHECK_STATES)
-        overlay = ls.overlay(project)
+        overlay, _ = ls.runs.runnable(ls.overlay(project))  # what a test run would use (runs.odd_buffer)
         decoding = Decoding.from_settings(project.settings.model)
         outcome = "cancelled"
         try:
@@ -250,7 +250,7 @@ def register(server: SemcoderServer) -> None:
         project = ls.project_for(uri)
         run = _failing(ls, uri, node_id)
         assert project is not None
-        overlay = ls.overlay(project)
+        overlay, _ = ls.runs.runnable(ls.overlay(project))  # what a test run would use (runs.odd_buffer)
         cancel = threading.Event()
         token = await ls.runs.progress_begin(f"Searching fixes for {node_id.rsplit('::', 1)[-1]}", cancel)
         loop = asyncio.get_running_loop()
