@@ -38,6 +38,7 @@ import threading
 import typing
 from typing import Any, BinaryIO
 
+import attrs
 import cattrs
 from lsprotocol import types
 from pygls.exceptions import (
@@ -226,6 +227,9 @@ class SemcoderProtocol(LanguageServerProtocol):
             return JsonRpcInvalidParams("shutdown takes no params")
         if not isinstance(params, (dict, list, type(None))):
             return JsonRpcInvalidParams(f"{method}: params must be an object or an array")
+        kind = self.get_message_type(method)
+        if "id" in data and kind is not None and "id" not in attrs.fields_dict(kind):
+            return JsonRpcInvalidRequest(f"{method} is a notification: it takes no id")  # else never answered
         return None
 
     def _refuse(self, msg_id: Any, error: JsonRpcException) -> None:

@@ -102,6 +102,7 @@ def test_lifecycle_and_invalid_messages(server: RawServer):
         (b'{"id": 9, "method": "textDocument/hover"}', -32600, 9),
         (b'{"jsonrpc": "2.0", "id": {"n": 1}, "method": "textDocument/hover"}', -32600, None),
         (b'{"jsonrpc": "2.0", "id": 10, "method": 5}', -32600, 10),
+        (b'{"jsonrpc": "2.0", "id": 14, "method": "textDocument/didClose", "params": {}}', -32600, 14),
         (b'{"jsonrpc": "2.0", "id": 11, "method": "textDocument/hover", "params": "calc.py"}', -32602, 11),
         (b'{"jsonrpc": "2.0", "id": 12, "method": "textDocument/hover", "params": {"textDocument": 42}}', -32602, 12),
     ]
