@@ -36,6 +36,7 @@ import os
 import stat
 import threading
 import typing
+from collections.abc import Generator, Sequence
 from typing import Any, BinaryIO
 
 import attrs
@@ -242,7 +243,7 @@ class SemcoderProtocol(LanguageServerProtocol):
             return super().structure_message(data)
         except JsonRpcInvalidParams as exc:
             cause = exc.__cause__
-            detail = "; ".join(cattrs.transform_error(cause)[:3]) if isinstance(cause, Exception) else ""
+            detail = short("; ".join(cattrs.transform_error(cause)[:3])) if isinstance(cause, Exception) else ""
             raise JsonRpcInvalidParams(f"Invalid params for {data.get('method')}: {detail}") from cause
 
     # -- answers -------------------------------------------------------------------
@@ -268,9 +269,10 @@ class SemcoderProtocol(LanguageServerProtocol):
     # -- lifecycle -----------------------------------------------------------------
 
     @lsp_method(types.EXIT)
-    def lsp_exit(self, *args: Any) -> None:
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
         """Ends the reader loop; ``read_messages`` returns the status (pygls' sys.exit got lost)."""
         self.exit_status = 0 if self._shutdown else 1
+        yield from ()
 
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
@@ -304,8 +306,9 @@ def readable_id(data: Any) -> int | str | None:
     return msg_id if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool) else None
 
 
-def short(exc: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(exc).split())
+def short(what: BaseException | str, limit: int = 300) -> str:
+    """One line of at most ``limit`` characters."""
+    text = " ".join(str(what).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -337,7 +340,7 @@ def _parameters(handler: Any) -> tuple[list[inspect.Parameter], dict[str, Any]]:
     return (params[1:] if func is not handler else params), hints
 
 
-def arguments_fit(handler: Any, arguments: list) -> bool:
+def arguments_fit(handler: Any, arguments: Sequence[Any]) -> bool:
     """Whether ``arguments`` fit the command's parameters in count and JSON type."""
     params, hints = _parameters(handler)
     positional = [p for p in params if p.kind in _POSITIONAL]
