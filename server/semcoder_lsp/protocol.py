@@ -38,6 +38,7 @@ import threading
 import typing
 from collections.abc import Generator, Sequence
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 import attrs
 import cattrs
@@ -273,6 +274,21 @@ class SemcoderProtocol(LanguageServerProtocol):
         """Ends the reader loop; ``read_messages`` returns the status (pygls' sys.exit got lost)."""
         self.exit_status = 0 if self._shutdown else 1
         yield from ()
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """An id that is no integer or string cannot name a request (a dict raised TypeError, shown to the user)."""
+        if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool):
+            super()._handle_cancel_notification(msg_id)
+        else:
+            log.info("$/cancelRequest of %s, which is no request id: ignored", short(repr(msg_id)))
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        """A change to a document that is not open is dropped (pygls raised KeyError, shown to the user)."""
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            log.warning("didChange of %s, which is not open: ignored", short(params.text_document.uri))
+            return
+        yield from super().lsp_text_document__did_change(params)
 
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:

@@ -111,7 +111,13 @@ def test_lifecycle_and_invalid_messages(server: RawServer):
         reply = answer(server)
         assert reply["id"] == msg_id and error(reply)[0] == code, (body, reply)
         assert "\n" not in reply["error"]["message"] and len(reply["error"]["message"]) < 400
+    # notifications that name nothing are dropped, not reported to the user as server errors
+    server.notify("$/cancelRequest", {"id": {"n": 1}})
+    change = {"textDocument": {"uri": (server.root / "never_opened.py").as_uri(), "version": 2}}
+    server.notify("textDocument/didChange", change | {"contentChanges": [{"text": "x = 1\n"}]})
     assert hover(server, 13)["id"] == 13  # still serving
+    shown = [m["params"]["message"] for m in server.received if m.get("method") == "window/showMessage"]
+    assert not [text for text in shown if "Error in server" in text], shown
 
 
 def test_user_errors_are_short_messages(server: RawServer):
