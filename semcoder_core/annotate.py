@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 from dataclasses import dataclass
 
 from .tracer.schema import FileLines, FunctionCalls, LineEntry
-
-
-@functools.lru_cache(maxsize=32)
-def _parse(source: str) -> ast.Module | None:
-    """One parse per source text: the annotators below all read the same file."""
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
 
 
 def variable_series(entry: LineEntry) -> dict[str, list[str]]:
@@ -67,51 +59,76 @@ class Span:
     end: int
 
 
-def function_spans(source: str) -> list[Span]:
-    """Every function and method in the source, with its first and last line."""
-    tree = _parse(source)
-    if tree is None:
-        return []
-    spans = []
-    for node in ast.walk(tree):
+@dataclass(frozen=True)
+class _Facts:
+    """What the annotators read from a source text, found in one parse and one pass over its tree."""
+
+    spans: tuple[Span, ...]  # functions and methods, by first line (outer before inner)
+    top_level: dict[str, bool]  # module-level def -> callable with no arguments
+    branches: dict[int, tuple[str, int]]  # if/elif/while line -> (kind, first line of its body)
+    returns: dict[int, int]  # return line -> its function's first line (decorators included)
+
+
+_NO_FACTS = _Facts((), {}, {}, {})
+
+
+@functools.lru_cache(maxsize=16)
+def _facts(source: str) -> _Facts:
+    """One parse per source text (the tree is dropped: a large module's tree is tens of MB); the editor asks
+    for every version of a buffer, the CLI for each file once. Callers must not mutate the result."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return _NO_FACTS
+    spans: list[Span] = []
+    top_level: dict[str, bool] = {}
+    branches: dict[int, tuple[str, int]] = {}
+    returns: dict[int, int] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef):
+            a = statement.args
+            top_level[statement.name] = not (a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg)
+    stack: list[tuple[ast.AST, int | None]] = [(tree, None)]  # (node, first line of the innermost function)
+    while stack:
+        node, function = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             spans.append(Span(node.name, node.lineno, node.end_lineno or node.lineno))
+            function = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        elif isinstance(node, ast.Return) and function is not None:
+            returns.setdefault(node.lineno, function)
+        elif isinstance(node, (ast.If, ast.While)) and node.body:
+            branches[node.lineno] = ("while" if isinstance(node, ast.While) else "if", node.body[0].lineno)
+        stack.extend((child, function) for child in ast.iter_child_nodes(node))
     spans.sort(key=lambda s: (s.start, -s.end))
-    return spans
+    return _Facts(tuple(spans), top_level, branches, returns)
+
+
+def function_spans(source: str) -> list[Span]:
+    """Every function and method in the source, with its first and last line."""
+    return list(_facts(source).spans)
 
 
 def top_level_functions(source: str) -> dict[str, bool]:
-    """Module-level ``def`` name -> whether it can be called with no arguments."""
-    tree = _parse(source)
-    out: dict[str, bool] = {}
-    for node in tree.body if tree is not None else []:
-        if isinstance(node, ast.FunctionDef):
-            a = node.args
-            out[node.name] = not (a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg)
-    return out
+    """Module-level ``def`` name -> whether it can be called with no arguments (do not mutate)."""
+    return _facts(source).top_level
 
 
 def executed_functions(source: str, file_lines: FileLines) -> list[Span]:
     """The outermost functions that ran at least one line, in source order."""
-    executed = {int(n) for n, e in file_lines.items() if e.get("hits")}
+    executed = sorted(int(n) for n, e in file_lines.items() if e.get("hits"))
     chosen: list[Span] = []
-    for span in function_spans(source):
-        if any(span.start <= n <= span.end for n in executed):
-            if not any(c.start <= span.start and span.end <= c.end for c in chosen):
-                chosen.append(span)
+    for span in _facts(source).spans:
+        if chosen and chosen[-1].start <= span.start and span.end <= chosen[-1].end:
+            continue  # inside the last chosen one (spans come outer first, by first line)
+        index = bisect.bisect_left(executed, span.start)
+        if index < len(executed) and executed[index] <= span.end:
+            chosen.append(span)
     return chosen
 
 
 def branch_lines(source: str) -> dict[int, tuple[str, int]]:
-    """``if``/``elif``/``while`` line -> (kind, first line of its body)."""
-    tree = _parse(source)
-    if tree is None:
-        return {}
-    out: dict[int, tuple[str, int]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.If, ast.While)) and node.body:
-            out[node.lineno] = ("while" if isinstance(node, ast.While) else "if", node.body[0].lineno)
-    return out
+    """``if``/``elif``/``while`` line -> (kind, first line of its body) (do not mutate)."""
+    return _facts(source).branches
 
 
 def branch_note(kind: str, hits: int, body_hits: int) -> str:
@@ -127,18 +144,9 @@ def branch_note(kind: str, hits: int, body_hits: int) -> str:
 
 
 def return_lines(source: str) -> dict[int, int]:
-    """``return`` statement line -> its function's first line as code objects count it (decorators included)."""
-    tree = _parse(source)
-    if tree is None:
-        return {}
-    out: dict[int, int] = {}
-    for func in ast.walk(tree):
-        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for node in ast.walk(func):
-                if isinstance(node, ast.Return):
-                    first = min([func.lineno] + [d.lineno for d in func.decorator_list])
-                    out.setdefault(node.lineno, first)
-    return out
+    """``return`` statement line -> its function's first line as code objects count it (decorators included),
+    of the innermost function around it (do not mutate)."""
+    return _facts(source).returns
 
 
 def is_test_file(path: str) -> bool:
