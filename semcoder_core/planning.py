@@ -56,8 +56,13 @@ def python_files(project: Path) -> list[Path]:
 
 def module_names(project: Path, file: Path) -> set[str]:
     """The dotted names the file may be imported as: from the project root, and from ``src/``."""
-    names = set()
-    rel = file.resolve().relative_to(project.resolve())
+    names: set[str] = set()
+    root, real = project.resolve(), file.resolve()
+    if not real.is_relative_to(root):  # a link to a file outside the project: imported by the link's name
+        real = Path(os.path.abspath(file))
+        if not real.is_relative_to(root):
+            return names
+    rel = real.relative_to(root)
     for parts in (rel.parts, rel.parts[1:] if rel.parts[:1] == ("src",) else None):
         if not parts:
             continue

@@ -43,7 +43,7 @@ T = TypeVar("T")
 class RunManager:
     def __init__(self, server: SemcoderServer) -> None:
         self.server = server
-        self._verdicts: dict[str, tuple[int, dict | None]] = {}  # path -> (hash of its text, odd_buffer's verdict)
+        self._verdicts: dict[str, tuple[int, dict | None]] = {}  # path -> (hash of its text, its verdict)
         self._reported: dict[Path, str] = {}  # project root -> the failure last told to the user
 
     # -- scheduling -------------------------------------------------------------------
@@ -104,7 +104,7 @@ class RunManager:
         left_out: dict[str, dict] = {}
         verdicts: dict[str, tuple[int, dict | None]] = {}
         for path, text in buffers.items():
-            digest = hash(text)
+            digest = hash((text, os.path.isfile(path)))  # the verdict says whether the disk file runs instead
             known = self._verdicts.get(path)
             verdict = known[1] if known is not None and known[0] == digest else odd_buffer(path, text)
             verdicts[path] = (digest, verdict)

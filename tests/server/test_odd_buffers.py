@@ -72,18 +72,24 @@ async def test_a_buffer_too_deep_for_the_parser(odd: Editor):
     assert (await left_out(odd, chain)).range.start.line == 0
 
 
-async def test_a_uri_with_a_nul(odd: Editor):
-    bad = odd.root.as_uri() + "/bad%00name.py"
-    odd.client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=bad, language_id="python", version=1, text="x = 1\n")
+async def test_uris_with_a_nul_or_a_lone_surrogate(odd: Editor):
+    nul = odd.root.as_uri() + "/bad%00name.py"
+    surrogate = odd.root.as_uri() + "/odd\udc00name.py"
+    for uri in (nul, surrogate):
+        odd.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text="x = 1\n")
+            )
         )
-    )
     shown = await message(odd, "bad%00name.py")
     assert "its path holds a NUL character" in shown.message
     assert shown.type == types.MessageType.Warning
+    assert (
+        "its path holds a lone surrogate" in (await message(odd, "name.py out of runs: its path holds a lone")).message
+    )
     await still_traced(odd)
-    assert await odd.hover(bad, 0, 0) is None  # requests on it are answered
+    assert await odd.hover(nul, 0, 0) is None  # requests on them are answered
+    assert await odd.hover(surrogate, 0, 0) is None
     assert len([m for m in odd.client.messages if "bad%00name.py" in m.message]) == 1
 
 
@@ -147,3 +153,12 @@ async def test_an_exception_while_preparing_a_run(odd: Editor):
     # The cause gone, the next edit runs again.
     odd.replace(uri, MODULE.replace("x * 2", "x * 7"))
     await odd.hints(uri, lambda hs: by_line(hs).get(1) == "y = 14")
+
+
+async def test_a_link_to_a_file_outside_the_project(odd: Editor, tmp_path: Path):
+    # A module shared by linking it in: planning once raised on it, and no run happened for any file.
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "helpers.py").write_text("def triple(x):\n    return x * 3\n")
+    (odd.root / "helpers.py").symlink_to(tmp_path / "shared" / "helpers.py")
+    await still_traced(odd)
+    assert not [m.message for m in odd.client.messages if "could not prepare the run" in m.message]
