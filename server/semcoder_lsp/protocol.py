@@ -43,6 +43,7 @@ from urllib.parse import unquote
 import attrs
 import cattrs
 from lsprotocol import types
+from lsprotocol.types import ResponseErrorMessage
 from pygls.exceptions import (
     JsonRpcException,
     JsonRpcInternalError,
@@ -53,6 +54,7 @@ from pygls.exceptions import (
     JsonRpcServerNotInitialized,
 )
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 from pygls.protocol.language_server import lsp_method
 
 from semcoder_core.errors import SemcoderError
@@ -239,13 +241,22 @@ class SemcoderProtocol(LanguageServerProtocol):
         self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": error.code, "message": error.message}})
 
     def structure_message(self, data: dict) -> Any:
-        """The top level only, with what did not fit in the InvalidParams message."""
+        """The top level as its lsprotocol type (pygls' version is called on every nested object too,
+        and logs a traceback for every client's mistake). Raises InvalidParams with what did not fit."""
+        method = data.get("method")
+        if method is not None:
+            kind: Any = self.get_message_type(method) or (
+                JsonRPCRequestMessage if "id" in data else JsonRPCNotification
+            )
+        elif "error" in data:
+            kind = ResponseErrorMessage
+        else:
+            kind = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
         try:
-            return super().structure_message(data)
-        except JsonRpcInvalidParams as exc:
-            cause = exc.__cause__
-            detail = short("; ".join(cattrs.transform_error(cause)[:3])) if isinstance(cause, Exception) else ""
-            raise JsonRpcInvalidParams(f"Invalid params for {data.get('method')}: {detail}") from cause
+            return self._converter.structure(data, kind)
+        except Exception as exc:  # noqa: BLE001 - whatever the converter raises, the message did not fit
+            detail = short("; ".join(cattrs.transform_error(exc)[:3]))
+            raise JsonRpcInvalidParams(f"Invalid params for {method or 'a response'}: {detail}") from exc
 
     # -- answers -------------------------------------------------------------------
 
