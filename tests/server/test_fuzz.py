@@ -1,0 +1,44 @@
+"""Our own fuzz test: a seeded, bounded stream of random requests, change storms and malformed
+JSON-RPC against one real semcoder-lsp process (tests/server/fuzz.py; the 10,000-message version
+is ``python benchmarks/lsp_fuzz.py``). A failure prints the seed and the offending messages; rerun
+with ``SEMCODER_FUZZ_SEED=<seed>`` to replay the same traffic."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .fuzz import FRAMING_CASES, framing_cases, make_project, run_fuzz
+
+SEED = int(os.environ.get("SEMCODER_FUZZ_SEED", "14"))
+
+
+def test_fuzz_stream(tmp_path: Path):
+    """600 messages: every request answered once, a hover answered after each batch of 50, no
+    project file written, runs still traced at the end, a clean shutdown with no process left."""
+    report = run_fuzz(
+        SEED,
+        messages=600,
+        batch=50,
+        max_seconds=90,
+        max_buffer=300_000,
+        live_timeout=10,
+        final_timeout=60,
+        framing=False,
+        workdir=tmp_path,
+    )
+    assert report.problems() == [], report.summary()
+    assert report.messages == 600, report.summary()
+    # The stream really asked and really hurt: requests of every kind, malformed messages, answers.
+    assert report.requests > 200 and report.invalid_sent > 60, report.summary()
+    assert report.latencies and report.errors_by_code.get("-32601"), report.summary()
+
+
+def test_framing_errors_close_or_resynchronise(tmp_path: Path):
+    """Each broken frame on its own connection: the server answers the next request or exits; it
+    never stays alive and deaf, and leaves no process behind."""
+    root = make_project(tmp_path / "project")
+    outcomes = framing_cases(tmp_path, root)
+    assert outcomes.keys() == FRAMING_CASES.keys()
+    bad = {case: what for case, what in outcomes.items() if not what.startswith("ok")}
+    assert not bad, bad
