@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Callable
 
 from .annotate import is_test_file
@@ -132,6 +133,8 @@ class Planner:
         try:
             stat = path.stat()
         except OSError:
+            return FileFacts(frozenset(), ())
+        if not S_ISREG(stat.st_mode):  # a named pipe called x.py would block the read for ever
             return FileFacts(frozenset(), ())
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(path)

@@ -4,6 +4,7 @@ the project are still traced and hinted (issue 14, "runs stop silently")."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from pathlib import Path
 
@@ -155,10 +156,12 @@ async def test_an_exception_while_preparing_a_run(odd: Editor):
     await odd.hints(uri, lambda hs: by_line(hs).get(1) == "y = 14")
 
 
-async def test_a_link_to_a_file_outside_the_project(odd: Editor, tmp_path: Path):
+async def test_files_on_disk_planning_cannot_read(odd: Editor, tmp_path: Path):
     # A module shared by linking it in: planning once raised on it, and no run happened for any file.
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "helpers.py").write_text("def triple(x):\n    return x * 3\n")
     (odd.root / "helpers.py").symlink_to(tmp_path / "shared" / "helpers.py")
+    # A named pipe with a Python name: reading it once blocked planning for ever.
+    os.mkfifo(odd.root / "tests" / "test_pipe.py")
     await still_traced(odd)
     assert not [m.message for m in odd.client.messages if "could not prepare the run" in m.message]
