@@ -88,19 +88,34 @@ def _facts(source: str) -> _Facts:
         if isinstance(statement, ast.FunctionDef):
             a = statement.args
             top_level[statement.name] = not (a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg)
-    stack: list[tuple[ast.AST, int | None]] = [(tree, None)]  # (node, first line of the innermost function)
+    # functions, returns and branches are statements: only statement bodies are walked, not expressions
+    stack: list[tuple[ast.stmt, int | None]] = [(node, None) for node in tree.body]  # (statement, innermost def)
     while stack:
         node, function = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             spans.append(Span(node.name, node.lineno, node.end_lineno or node.lineno))
             function = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        elif isinstance(node, ast.Return) and function is not None:
-            returns.setdefault(node.lineno, function)
+        elif isinstance(node, ast.Return):
+            if function is not None:
+                returns.setdefault(node.lineno, function)
+            continue
         elif isinstance(node, (ast.If, ast.While)) and node.body:
             branches[node.lineno] = ("while" if isinstance(node, ast.While) else "if", node.body[0].lineno)
-        stack.extend((child, function) for child in ast.iter_child_nodes(node))
+        for block in _blocks(node):
+            stack.extend((child, function) for child in block)
     spans.sort(key=lambda s: (s.start, -s.end))
     return _Facts(tuple(spans), top_level, branches, returns)
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def _blocks(node: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists directly inside a statement (bodies, else/finally blocks, handlers, match cases)."""
+    out = [getattr(node, name) for name in _BLOCK_FIELDS if isinstance(getattr(node, name, None), list)]
+    out.extend(handler.body for handler in getattr(node, "handlers", None) or [])
+    out.extend(case.body for case in getattr(node, "cases", None) or [])
+    return out
 
 
 def function_spans(source: str) -> list[Span]:
