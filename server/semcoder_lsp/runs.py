@@ -205,7 +205,9 @@ class RunManager:
     async def trace_call(self, project: Project, path: str, expr: str) -> Run:
         """Trace ``expr`` in the module of ``path`` with the runnable buffers (as a test run has them)."""
         buffers = self.server.overlay(project)
-        overlay, _ = await self.in_thread(lambda: self.runnable(buffers))
+        overlay, left_out = await self.in_thread(lambda: self.runnable(buffers))
+        if path in left_out and not os.path.isfile(path):  # nothing to run in its place
+            raise SemcoderError(left_out[path]["message"])
         cancel = threading.Event()
         token = await self.progress_begin(f"Tracing {expr}", cancel)
         outcome = "cancelled"

@@ -133,6 +133,10 @@ async def test_a_lone_surrogate(odd: Editor):
     # Tracing the odd module itself runs the file on disk, and says so.
     result = await odd.command("semcoder.traceCall", surrogate, "s")
     assert result["returnRepr"] == "'x'"
+    # A new file left out has nothing on disk to run instead: the command says why.
+    unsaved = odd.open("unsaved.py", "t = '\udc00'\n")
+    with pytest.raises(Exception, match="semcoder leaves this buffer out of runs: line 1 holds a lone surrogate"):
+        await odd.command("semcoder.traceCall", unsaved, "t")
 
 
 @pytest.mark.parametrize("odd", [{"isolation": "copy"}], indirect=True)
