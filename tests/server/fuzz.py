@@ -916,6 +916,8 @@ class Report:
     seconds: float = 0.0
     errors_by_code: dict[str, int] = field(default_factory=dict)
     tracebacks: int = 0
+    memory_notes: list[str] = field(default_factory=list)
+    per_method: dict[str, list[float]] = field(default_factory=dict)
     exceptions: dict[str, int] = field(default_factory=dict)
     server_messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -962,6 +964,11 @@ class Report:
             f"error codes {dict(sorted(self.errors_by_code.items()))}; "
             f"tracebacks in the server's log: {self.tracebacks}",
         ]
+        lines += [f"memory: {n}" for n in self.memory_notes]
+        for method, times in sorted(self.per_method.items(), key=lambda i: -max(i[1])):
+            ordered = sorted(times)
+            p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+            lines.append(f"latency {method}: n {len(times)}, p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
         if self.slowest:
             lines.append("slowest: " + "; ".join(f"{t * 1000:.0f} ms {s}" for t, s in self.slowest[:5]))
         lines += [f"server log: {n} x {e}" for e, n in sorted(self.exceptions.items(), key=lambda i: -i[1])[:15]]
@@ -975,12 +982,16 @@ class Report:
 class _Sampler(threading.Thread):
     """The server's and its process tree's memory, and every process it started, every 0.2 s."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, client: FrameClient) -> None:
         super().__init__(daemon=True)
         self.pid = pid
+        self.client = client
         self.stop = threading.Event()
         self.tree_peak_kb = 0
         self.hwm_kb = 0
+        self.rss_peak = (0, -1)  # (server RSS kB, the last message written then)
+        self.jumps: list[tuple[int, int, int]] = []  # (growth kB, written before, written after)
+        self.last = (0, -1)
         self.seen: dict[tuple[int, int], str] = {}
 
     def run(self) -> None:
@@ -993,6 +1004,12 @@ class _Sampler(threading.Thread):
         own = memory_kb(self.pid)
         self.hwm_kb = max(self.hwm_kb, own.get("VmHWM", 0))
         total = own.get("VmRSS", 0)
+        written = self.client.last_written
+        if total > self.rss_peak[0]:
+            self.rss_peak = (total, written)
+        if self.last[0] and total - self.last[0] > 50_000:
+            self.jumps.append((total - self.last[0], self.last[1], written))
+        self.last = (total, written) if total else self.last
         for child in tree:
             if child not in self.seen:
                 self.seen[child] = cmdline(child[0])
@@ -1043,7 +1060,7 @@ def _main_stream(report, seed, root, tmp, messages, batch, max_seconds, max_buff
     rng = random.Random(seed)
     traffic = Traffic(rng, root, max_buffer)
     client = FrameClient(root, server_env(tmp / "server-tmp"), tmp / "server.log")
-    sampler = _Sampler(client.proc.pid)
+    sampler = _Sampler(client.proc.pid, client)
     sent: list[Sent] = []
     try:
         caps = handshake(client, root)["capabilities"]
@@ -1161,6 +1178,18 @@ def _main_stream(report, seed, root, tmp, messages, batch, max_seconds, max_buff
         sampler.sample() if client.proc.poll() is None else None
         report.tree_peak_kb = sampler.tree_peak_kb
         report.hwm_kb = sampler.hwm_kb
+        by_seq = {m.seq: m for m in sent}
+
+        def around(last: int) -> str:
+            """The largest messages among the last batch written: the server digests them after."""
+            window = [by_seq[i] for i in range(max(0, last - batch), last + 1) if i in by_seq]
+            big = sorted(window, key=lambda m: -m.size)[:2]
+            return ", ".join(f"#{m.seq} {m.method} ({m.size / 1e6:.1f} MB)" for m in big)
+
+        peak, at = sampler.rss_peak
+        report.memory_notes.append(f"server RSS peak {peak / 1024:.0f} MB, the fuzzer having written up to #{at}")
+        for growth, _, last in sorted(sampler.jumps, reverse=True)[:5]:
+            report.memory_notes.append(f"+{growth / 1024:.0f} MB within 0.2 s, after {around(last)}")
         report.bytes_sent = client.bytes_sent
         client.close_input()
         client.kill()
@@ -1220,7 +1249,7 @@ def _one(client: FrameClient, traffic: Traffic, seq: int, report: Report) -> Sen
         key = client.request(msg_id, method, params, seq, summary)
         report.requests += 1
         report.must_answer += 1
-        return Sent(seq, "request", method, 0, summary)
+        return Sent(seq, "request", method, len(encode(params)), summary)
     if r < 0.44:
         # $/cancelRequest: of a recent request, of an unknown id, or ill-typed
         target = rng.choice(
@@ -1274,6 +1303,7 @@ def _describe(sent: list[Sent]) -> str:
 
 
 def _responses(report: Report, client: FrameClient) -> None:
+    internal: dict[str, str] = {}  # -32603 answers: what the server said -> the first request that got it
     with client.lock:
         for key, answers in client.responses.items():
             if key in client.pending:
@@ -1281,6 +1311,7 @@ def _responses(report: Report, client: FrameClient) -> None:
                 if p.sent:
                     latency = answers[0][0] - p.sent
                     report.latencies.append(latency)
+                    report.per_method.setdefault(p.method, []).append(latency)
                     report.slowest.append((latency, f"#{p.seq} {p.method} {p.summary[:120]}"))
                 if len(answers) > 1:
                     report.duplicates.append(f"#{p.seq} id {key[1]} {p.method}: {len(answers)} responses")
@@ -1292,11 +1323,15 @@ def _responses(report: Report, client: FrameClient) -> None:
                     code = str(error.get("code"))
                     report.errors_by_code[code] = report.errors_by_code.get(code, 0) + 1
                     text = str(error.get("message"))
+                    if code == "-32603" and key in client.pending:
+                        p = client.pending[key]
+                        internal.setdefault(f"{p.method}: {text[:160]}", f"#{p.seq} {p.summary[:300]}")
                     if "Traceback" in text or "Traceback" in json.dumps(error.get("data")):
                         what = client.pending[key].method if key in client.pending else "?"
                         report.internal_errors.append(
                             f"a traceback sent to the client ({what}, {code}): {text[:200]!r}"
                         )
+        report.internal_errors += [f"-32603 to {what} (first: {first})" for what, first in internal.items()]
         report.null_id_errors = len(client.null_errors)
         report.slowest.sort(reverse=True)
         del report.slowest[10:]
@@ -1365,26 +1400,42 @@ FRAMING_CASES: dict[str, bytes] = {
 
 
 def framing_case(
-    tmp: Path, root: Path, name: str, data: bytes, answer_timeout: float = 8, exit_timeout: float = 10
+    tmp: Path,
+    root: Path,
+    name: str,
+    data: bytes,
+    answer_timeout: float = 8,
+    linger: float = 22,
+    exit_timeout: float = 10,
 ) -> str:
     """Send ``data`` after a sound handshake, then a hover: "ok: ..." when the server resynchronises
-    (answers) or exits; otherwise what went wrong (deaf, lingering, children left)."""
+    (answers within ``answer_timeout``) or exits (within ``answer_timeout`` + ``linger``, time for
+    work in flight to end); otherwise what went wrong (deaf, lingering, processes left)."""
     folder = tmp / f"framing-{abs(hash(name)) % 10**8}"
     folder.mkdir()
     client = FrameClient(root, server_env(folder), folder / "server.log")
     try:
         handshake(client, root, capabilities={})
         client.send_bytes(data)
+        sent = time.monotonic()
         hover = {"textDocument": {"uri": (root / "calc.py").as_uri()}, "position": {"line": 6, "character": 4}}
         reply = client.call(77, "textDocument/hover", hover, answer_timeout)
+        children = process_tree(client.proc.pid)
         code = client.proc.poll()
+        if reply is None and code is None:
+            try:  # it may be ending: in-flight work (a run) finishing first
+                code = client.proc.wait(linger)
+            except subprocess.TimeoutExpired:
+                pass
+        after = time.monotonic() - sent
         if reply is not None:
             outcome = "ok: resynchronised, the next request was answered"
-        elif code is not None:
+        elif code is not None and after <= answer_timeout:
             outcome = f"ok: closed the connection (exit code {code})"
+        elif code is not None:
+            outcome = f"ok: closed the connection (exit code {code}), {after:.1f} s after the bad frame"
         else:
-            outcome = f"deaf: alive, and no answer to a request {answer_timeout:.0f} s after the bad frame"
-        children = process_tree(client.proc.pid)
+            outcome = f"deaf: alive, and no answer to a request {after:.0f} s after the bad frame"
         client.close_input()
         try:
             client.proc.wait(exit_timeout)
