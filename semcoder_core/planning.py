@@ -16,7 +16,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Callable
 
-from .annotate import is_test_file
+from .annotate import is_test_file, statements
 
 _SKIP_DIRS = {
     ".git",
@@ -84,7 +84,7 @@ def file_facts(source: str, package: str = "") -> FileFacts:
     except (SyntaxError, ValueError, MemoryError, RecursionError):  # the last two: nesting too deep to parse
         return FileFacts(frozenset(), ())
     imports: set[str] = set()
-    for node in ast.walk(tree):
+    for node in statements(tree):  # imports are statements: expressions need no walk
         if isinstance(node, ast.Import):
             imports.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
