@@ -33,6 +33,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import stat
 import threading
 import typing
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 256 << 20  # a 5 MB module is a large buffer; 256 MiB is a broken header
 LINE_LIMIT = 1 << 20  # the longest header line (and the StreamReader's buffer limit)
 MAX_HEADERS = 32
+HEADER_NAME = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")  # an HTTP token
 FRAMING_ERROR = 2
 
 
@@ -132,9 +134,10 @@ async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
         if headers > MAX_HEADERS:
             raise FramingError(f"more than {MAX_HEADERS} header lines")
         name, colon, value = text.partition(b":")
-        if not colon or not name.strip():
+        name = name.strip()
+        if not colon or not HEADER_NAME.fullmatch(name):  # e.g. a body sent without headers
             raise FramingError(f"not a header line: {text[:80]!r}")
-        if name.strip().lower() == b"content-length":
+        if name.lower() == b"content-length":
             if length is not None:
                 raise FramingError("two Content-Length headers")
             length = content_length(value)

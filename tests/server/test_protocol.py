@@ -159,11 +159,25 @@ def frame(body: dict) -> bytes:
         (b"Content-Length: 999999999999\r\n\r\n{}", "Content-Length 999999999999 is over the 256 MiB limit"),
         (b"Content-Type: application/vscode-jsonrpc\r\n\r\n{}", "a frame without a Content-Length header"),
         (b"hello, server\r\n\r\n", "not a header line: b'hello, server'"),
+        (
+            b'{"jsonrpc": "2.0", "id": 2, "method": "shutdown"}\r\n',
+            'not a header line: b\'{"jsonrpc": "2.0", "id": 2, "method": "shutdown"}\'',
+        ),
         (b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "two Content-Length headers"),
         (b"Content-Length: 100\r\n\r\n{}", "the input ended 2 bytes into a 100-byte body"),
         (b"Content-Length: 10\r\n", "the input ended inside a frame's headers"),
     ],
-    ids=["not-a-number", "negative", "huge", "missing", "garbage", "twice", "short-body", "no-blank-line"],
+    ids=[
+        "not-a-number",
+        "negative",
+        "huge",
+        "missing",
+        "garbage",
+        "body-alone",
+        "twice",
+        "short-body",
+        "no-blank-line",
+    ],
 )
 def test_a_broken_frame_ends_the_process_with_its_reason(server: RawServer, raw: bytes, reason: str):
     server.initialize()
