@@ -12,14 +12,17 @@ every request gets exactly one answer, as the specs say:
   a second ``initialize`` gets ``-32600``;
 - after ``shutdown``: requests get ``-32600``, notifications are dropped; ``shutdown`` whose params
   are not empty gets ``-32602``; params that are neither an object nor an array get ``-32602``;
+- a notification's method sent with an id gets ``-32600`` (pygls ran it and never answered); a
+  ``$/cancelRequest`` of no valid id and a ``didChange`` of a document not open are dropped and logged;
 - a handler's exception is answered with a short message: ``-32602`` for arguments that do not
   fit a command, ``-32803`` (RequestFailed) for a ``SemcoderError``, ``-32603`` for anything else;
   the traceback goes to the log (stderr), never to the client.
 
 Framing errors close the connection: once a ``Content-Length`` is missing, not a number, over
-``MAX_BODY``, or the input ends inside a frame, where the next frame starts can only be guessed, and
-a guess that is wrong answers requests that were never sent. So the reason is logged and the server
-exits; the editor sees the process end and can restart it, rather than waiting on a deaf one.
+``MAX_BODY``, a header line is not ``Name: value``, or the input ends inside a frame, where the next
+frame starts can only be guessed, and a guess that is wrong answers requests that were never sent.
+So the reason is logged and the server exits; the editor sees the process end and can restart it,
+rather than waiting on a deaf one.
 Headers other than ``Content-Length`` (``Content-Type``) are ignored, ``\\n`` line ends are accepted.
 
 Exit statuses: 0 for ``exit`` after ``shutdown`` (or the input ending after ``shutdown``); 1 for
