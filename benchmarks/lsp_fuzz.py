@@ -1,6 +1,7 @@
 """The long fuzz of semcoder-lsp: 10,000 seeded messages against one real server process.
 
     python benchmarks/lsp_fuzz.py [--messages 10000] [--seed N] [--max-buffer 4000000] [--json]
+    python benchmarks/lsp_fuzz.py --seed N --explain-hang M    # which message of the batch ending at M stalls
 
 The traffic (tests/server/fuzz.py): random well-typed requests (hover, inlayHint, codeLens,
 codeAction, every semcoder command, documentSymbol, completion, unknown methods) at random positions
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.server.fuzz import run_fuzz  # noqa: E402
+from tests.server.fuzz import explain_hang, run_fuzz  # noqa: E402
 
 
 def main() -> int:
@@ -36,7 +37,20 @@ def main() -> int:
     parser.add_argument("--no-framing", action="store_true", help="skip the framing-error connections")
     parser.add_argument("--keep", action="store_true", help="keep the project and the server's log")
     parser.add_argument("--json", action="store_true", help="print the report as JSON too")
+    parser.add_argument(
+        "--explain-hang",
+        type=int,
+        metavar="N",
+        help="replay the seed's traffic up to the batch ending at message N, then that batch one message at a "
+        "time with a hover after each: which message stalls the server",
+    )
     args = parser.parse_args()
+    if args.explain_hang:
+        if args.seed is None:
+            parser.error("--explain-hang needs the --seed of the run that hung")
+        found = explain_hang(args.seed, args.explain_hang, args.batch, args.max_buffer)
+        print("\n".join(found) or "no single message of that batch stalled the next hover")
+        return 0
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     print(
         f"semcoder-lsp fuzz, seed {seed} "

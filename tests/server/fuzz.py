@@ -1461,3 +1461,51 @@ def framing_cases(tmp: Path, root: Path, cases: dict[str, bytes] | None = None) 
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {name: pool.submit(framing_case, tmp, root, name, data) for name, data in cases.items()}
         return {name: future.result() for name, future in futures.items()}
+
+
+# -- finding the message behind a hang -------------------------------------------------------
+
+
+def explain_hang(
+    seed: int, until: int, batch: int = 50, max_buffer: int = 4_000_000, slow: float = 1.0, log=print
+) -> list[str]:
+    """Replay the traffic of ``seed`` up to the batch that ends at message ``until`` at full speed,
+    let the server settle, then send that batch one message at a time, each followed by a hover on
+    the liveness module: the messages after which the hover took longer than ``slow`` seconds."""
+    tmp = Path(tempfile.mkdtemp(prefix="semcoder-fuzz-hang-"))
+    found: list[str] = []
+    try:
+        root = make_project(tmp / "project")
+        (tmp / "server-tmp").mkdir()
+        traffic = Traffic(random.Random(seed), root, max_buffer)
+        client = FrameClient(root, server_env(tmp / "server-tmp"), tmp / "server.log")
+        report = Report(seed=seed)
+        try:
+            handshake(client, root)
+            live = traffic.live_uri
+            item = {"uri": live, "languageId": "python", "version": 1, "text": CALC}
+            client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}})
+            hover = {"textDocument": {"uri": live}, "position": {"line": 6, "character": 4}}
+            first = until - batch + 1
+            for seq in range(1, until + 1):
+                if seq > 1 and (seq - 1) % batch == 0:
+                    traffic.new_id()  # the liveness hover's id in run_fuzz
+                if seq == first:
+                    started = time.monotonic()
+                    client.call(f"settle-{seq}", "textDocument/hover", hover, 300)
+                    log(f"replayed #1-#{seq - 1}; the server settled in {time.monotonic() - started:.1f} s")
+                sent = _one(client, traffic, seq, report)
+                if seq >= first:
+                    started = time.monotonic()
+                    client.call(f"probe-{seq}", "textDocument/hover", hover, 300)
+                    waited = time.monotonic() - started
+                    if waited > slow:
+                        found.append(
+                            f"#{seq} {sent.method} ({sent.size} bytes) {sent.summary[:160]}: next hover {waited:.1f} s"
+                        )
+                        log(found[-1])
+        finally:
+            client.kill()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return found

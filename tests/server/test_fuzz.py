@@ -6,9 +6,11 @@ with ``SEMCODER_FUZZ_SEED=<seed>`` to replay the same traffic."""
 from __future__ import annotations
 
 import os
+import random
+import threading
 from pathlib import Path
 
-from .fuzz import FRAMING_CASES, framing_cases, make_project, run_fuzz
+from .fuzz import FRAMING_CASES, Report, Traffic, _one, framing_cases, make_project, run_fuzz
 
 SEED = int(os.environ.get("SEMCODER_FUZZ_SEED", "14"))
 
@@ -42,3 +44,33 @@ def test_framing_errors_close_or_resynchronise(tmp_path: Path):
     assert outcomes.keys() == FRAMING_CASES.keys()
     bad = {case: what for case, what in outcomes.items() if not what.startswith("ok")}
     assert not bad, bad
+
+
+class _Recorder:
+    """Where the fuzzer's messages go when no server listens: the bytes, in order."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.pending: dict = {}
+        self.other_ids: set = set()
+        self.sent: list[bytes] = []
+
+    def send_bytes(self, data: bytes, expect=None, seq: int = -1) -> None:
+        self.sent.append(data)
+
+    def request(self, msg_id, method: str, params, seq: int = -1, summary: str = "") -> tuple:
+        self.sent.append(repr((msg_id, method, params)).encode())
+        return ("id", repr(msg_id))
+
+
+def traffic(seed: int, root: Path) -> list[bytes]:
+    recorder = _Recorder()
+    source = Traffic(random.Random(seed), root, 50_000)
+    for seq in range(1, 400):
+        _one(recorder, source, seq, Report(seed))  # type: ignore[arg-type]
+    return recorder.sent
+
+
+def test_a_seed_replays_the_same_traffic(tmp_path: Path):
+    assert traffic(5, tmp_path) == traffic(5, tmp_path)
+    assert traffic(5, tmp_path) != traffic(6, tmp_path)
