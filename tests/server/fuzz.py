@@ -1471,7 +1471,8 @@ def explain_hang(
 ) -> list[str]:
     """Replay the traffic of ``seed`` up to the batch that ends at message ``until`` at full speed,
     let the server settle, then send that batch one message at a time, each followed by a hover on
-    the liveness module: the messages after which the hover took longer than ``slow`` seconds."""
+    the liveness module: the messages after which the hover took longer than ``slow`` seconds, or
+    the server's peak memory (VmHWM) grew by more than 100 MB."""
     tmp = Path(tempfile.mkdtemp(prefix="semcoder-fuzz-hang-"))
     found: list[str] = []
     try:
@@ -1487,23 +1488,29 @@ def explain_hang(
             client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}})
             hover = {"textDocument": {"uri": live}, "position": {"line": 6, "character": 4}}
             first = until - batch + 1
+            hwm = 0
             for seq in range(1, until + 1):
                 if seq > 1 and (seq - 1) % batch == 0:
                     traffic.new_id()  # the liveness hover's id in run_fuzz
                 if seq == first:
                     started = time.monotonic()
                     client.call(f"settle-{seq}", "textDocument/hover", hover, 300)
+                    hwm = memory_kb(client.proc.pid).get("VmHWM", 0)
                     log(f"replayed #1-#{seq - 1}; the server settled in {time.monotonic() - started:.1f} s")
                 sent = _one(client, traffic, seq, report)
                 if seq >= first:
                     started = time.monotonic()
                     client.call(f"probe-{seq}", "textDocument/hover", hover, 300)
                     waited = time.monotonic() - started
+                    peak = memory_kb(client.proc.pid).get("VmHWM", 0)
+                    what = f"#{seq} {sent.method} ({sent.size} bytes) {sent.summary[:160]}"
                     if waited > slow:
-                        found.append(
-                            f"#{seq} {sent.method} ({sent.size} bytes) {sent.summary[:160]}: next hover {waited:.1f} s"
-                        )
+                        found.append(f"{what}: next hover {waited:.1f} s")
                         log(found[-1])
+                    if hwm and peak - hwm > 100_000:
+                        found.append(f"{what}: the server's peak memory grew {(peak - hwm) / 1024:.0f} MB")
+                        log(found[-1])
+                    hwm = max(hwm, peak)
         finally:
             client.kill()
     finally:
