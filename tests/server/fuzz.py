@@ -393,6 +393,15 @@ def server_env(tmp: Path) -> dict[str, str]:
     return env
 
 
+def capabilities_for(seed: int) -> dict:
+    """The client's capabilities for a seed: the position encodings editors offer (VS Code: UTF-16
+    only; Neovim: UTF-8 first), from their own Random so that the traffic does not change."""
+    caps = json.loads(json.dumps(CAPABILITIES))
+    choice = random.Random(seed ^ 0x5EED).choice([["utf-16"], ["utf-8", "utf-16"], ["utf-32", "utf-8"]])
+    caps["general"]["positionEncodings"] = choice
+    return caps
+
+
 def handshake(client: FrameClient, root: Path, capabilities: dict | None = None, timeout: float = 60) -> dict:
     params = {
         "processId": os.getpid(),
@@ -1063,7 +1072,8 @@ def _main_stream(report, seed, root, tmp, messages, batch, max_seconds, max_buff
     sampler = _Sampler(client.proc.pid, client)
     sent: list[Sent] = []
     try:
-        caps = handshake(client, root)["capabilities"]
+        caps = handshake(client, root, capabilities_for(seed))["capabilities"]
+        report.notes.append(f"position encoding {caps.get('positionEncoding', 'utf-16')}")
         commands = set((caps.get("executeCommandProvider") or {}).get("commands") or [])
         missing = set(COMMANDS) - commands
         if missing:
@@ -1482,7 +1492,7 @@ def explain_hang(
         client = FrameClient(root, server_env(tmp / "server-tmp"), tmp / "server.log")
         report = Report(seed=seed)
         try:
-            handshake(client, root)
+            handshake(client, root, capabilities_for(seed))
             live = traffic.live_uri
             item = {"uri": live, "languageId": "python", "version": 1, "text": CALC}
             client.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}})
