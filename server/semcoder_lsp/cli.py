@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 
 from . import __version__
 
@@ -21,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # stdout carries the protocol: logs go to stderr only.
     logging.basicConfig(stream=sys.stderr, level=args.log_level, format="semcoder-lsp %(levelname)s %(message)s")
+    # buffers are compiled to find syntax errors after each edit: their SyntaxWarnings (an invalid escape in a
+    # string) are the user's linter's business, not lines in our log every keystroke
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
 
     from .server import build
 
