@@ -8,7 +8,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from .server import SemcoderServer
+from .server import MAX_URI, SemcoderServer
 
 
 def path_problem(uri: str) -> str | None:
@@ -16,6 +16,8 @@ def path_problem(uri: str) -> str | None:
     None), or None when it does or is no ``file:`` uri."""
     if not uri.startswith("file:"):
         return None
+    if len(uri) > MAX_URI:
+        return f"it is longer ({len(uri)} characters) than any path a file can have"
     try:
         path = to_fs_path(uri)
     except Exception:  # noqa: BLE001 - whatever pygls makes of a malformed uri

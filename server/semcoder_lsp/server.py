@@ -27,6 +27,7 @@ from .state import Project
 from .work import Work
 
 log = logging.getLogger(__name__)
+MAX_URI = 3 * 4096  # PATH_MAX bytes, percent-encoded
 
 
 class SemcoderServer(LanguageServer):
@@ -91,15 +92,12 @@ class SemcoderServer(LanguageServer):
     # -- documents and projects -------------------------------------------------------
 
     @staticmethod
-    @functools.lru_cache(maxsize=4096)
     def path_of(uri: str) -> str | None:
         """The resolved file system path of a ``file:`` uri (cached: every request asks); None for other
         uris and for those no file can have (documents.path_problem says why)."""
-        try:
-            path = to_fs_path(uri) if uri.startswith("file:") else None
-            return str(Path(path).resolve()) if path else None
-        except (ValueError, OSError, RuntimeError):  # a NUL or a lone surrogate in it; a symlink loop
-            return None
+        if len(uri) > MAX_URI:
+            return None  # longer than any path the system can open; and the cache would keep it
+        return _resolved_path(uri)
 
     @staticmethod
     def uri_of(path: str) -> str:
@@ -216,3 +214,12 @@ def build() -> SemcoderServer:
     for feature in features:
         feature.register(server)
     return server
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved_path(uri: str) -> str | None:
+    try:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        return str(Path(path).resolve()) if path else None
+    except (ValueError, OSError, RuntimeError):  # a NUL or a lone surrogate in it; a symlink loop
+        return None

@@ -73,10 +73,11 @@ async def test_a_buffer_too_deep_for_the_parser(odd: Editor):
     assert (await left_out(odd, chain)).range.start.line == 0
 
 
-async def test_uris_with_a_nul_or_a_lone_surrogate(odd: Editor):
+async def test_uris_with_a_nul_a_lone_surrogate_or_no_end(odd: Editor):
     nul = odd.root.as_uri() + "/bad%00name.py"
     surrogate = odd.root.as_uri() + "/odd\udc00name.py"
-    for uri in (nul, surrogate):
+    long = odd.root.as_uri() + "/" + "d/" * 8000 + "long.py"  # longer than any path (and not cached)
+    for uri in (nul, surrogate, long):
         odd.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
                 text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text="x = 1\n")
@@ -88,7 +89,10 @@ async def test_uris_with_a_nul_or_a_lone_surrogate(odd: Editor):
     assert (
         "its path holds a lone surrogate" in (await message(odd, "name.py out of runs: its path holds a lone")).message
     )
+    shown = await message(odd, "than any path a file can have")
+    assert "it is longer (16" in shown.message and len(shown.message) < 400
     await still_traced(odd)
+    assert await odd.hover(long, 0, 0) is None
     assert await odd.hover(nul, 0, 0) is None  # requests on them are answered
     assert await odd.hover(surrogate, 0, 0) is None
     assert len([m for m in odd.client.messages if "bad%00name.py" in m.message]) == 1
