@@ -13,11 +13,19 @@ _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini", 
 def find_root(path: Path) -> Path:
     """The nearest folder at or above ``path`` that looks like a project root; else the path's folder."""
     path = path.resolve()
-    start = path if path.is_dir() else path.parent
+    start = path if _is(path, Path.is_dir) else path.parent
     for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in _MARKERS):
+        if any(_is(folder / marker, Path.exists) for marker in _MARKERS):
             return folder
     return start
+
+
+def _is(path: Path, test) -> bool:
+    """``test(path)``, False where the system cannot even look (a name longer than it allows, no access)."""
+    try:
+        return test(path)
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from .server import MAX_URI, SemcoderServer
+from .server import MAX_URI, NAME_MAX, SemcoderServer
 
 
 def path_problem(uri: str) -> str | None:
@@ -30,6 +30,9 @@ def path_problem(uri: str) -> str | None:
         os.fsencode(path)
     except UnicodeEncodeError:
         return "its path holds a lone surrogate, which no file name can hold"
+    longest = max(Path(path).parts, key=len, default="")
+    if len(os.fsencode(longest)) > NAME_MAX:
+        return f"a name in its path is longer ({len(longest)} characters) than a file name can be"
     try:
         Path(path).resolve()
     except (ValueError, OSError, RuntimeError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from .work import Work
 
 log = logging.getLogger(__name__)
 MAX_URI = 3 * 4096  # PATH_MAX bytes, percent-encoded
+NAME_MAX = 255  # bytes in one file name (Linux, macOS, Windows)
 
 
 class SemcoderServer(LanguageServer):
@@ -132,6 +134,8 @@ class SemcoderServer(LanguageServer):
         if uri in self._project_of:
             return self._project_of[uri]
         project = self._project_for(uri)
+        if project is None and self.path_of(uri) is None:
+            return None  # no file (not cached: long uris would fill the cache, and path_of is quick for them)
         if len(self._project_of) > 10_000:
             self._project_of.clear()
         self._project_of[uri] = project
@@ -220,6 +224,8 @@ def build() -> SemcoderServer:
 def _resolved_path(uri: str) -> str | None:
     try:
         path = to_fs_path(uri) if uri.startswith("file:") else None
-        return str(Path(path).resolve()) if path else None
+        if not path or any(len(os.fsencode(part)) > NAME_MAX for part in Path(path).parts):
+            return None  # no file can have a name that long
+        return str(Path(path).resolve())
     except (ValueError, OSError, RuntimeError):  # a NUL or a lone surrogate in it; a symlink loop
         return None
