@@ -23,7 +23,7 @@ from semcoder_core.planning import Planner
 from semcoder_core.project import find_root
 
 from . import __version__
-from .protocol import LINE_LIMIT, SemcoderProtocol, open_reader, read_messages
+from .protocol import LINE_LIMIT, SemcoderProtocol, open_reader, open_writer, read_messages
 from .state import Project
 from .work import Work
 
@@ -51,11 +51,18 @@ class SemcoderServer(LanguageServer):
     def start_io(self, stdin=None, stdout=None) -> int:
         """stdio through our frame reader (protocol.py), not pygls'; returns the exit status."""
         self._stop_event = threading.Event()
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        out = stdout or sys.stdout.buffer
+        self.protocol.set_writer(StdoutWriter(out))
 
         async def serve() -> int:
+            writer = await open_writer(out)
+            if writer is not None:
+                self.protocol.set_writer(writer)
             reader = await open_reader(stdin or sys.stdin.buffer)
-            return await read_messages(self._stop_event, reader, self.protocol)
+            status = await read_messages(self._stop_event, reader, self.protocol)
+            if writer is not None:
+                await writer.drain()
+            return status
 
         status = 1
         try:
