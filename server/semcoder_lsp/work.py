@@ -69,7 +69,8 @@ class Work:
             raise JsonRpcContentModified() from None
         finally:
             job.waiting -= 1
-            if self._jobs.get(slot) is job and job.future.done() and job.future.exception() is not None:
+            done = job.future.done()
+            if self._jobs.get(slot) is job and done and (job.future.cancelled() or job.future.exception()):
                 del self._jobs[slot]  # failed or stopped: the next request computes again
 
     def shutdown(self) -> None:
