@@ -33,7 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 SERVER = [sys.executable, "-m", "semcoder_lsp"]
 COMMANDS = (
@@ -250,18 +250,20 @@ class FrameClient:
         return key
 
     def _write_loop(self) -> None:
+        stdin = self.proc.stdin
+        assert stdin is not None
         while True:
             item = self.queue.get()
             if item is None:
                 try:
-                    self.proc.stdin.close()
+                    stdin.close()
                 except OSError:
                     pass
                 return
             data, key, seq = item
             try:
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
+                stdin.write(data)
+                stdin.flush()
             except (OSError, ValueError) as exc:
                 self.write_error = self.write_error or f"{type(exc).__name__}: {exc}"
                 continue
@@ -285,6 +287,7 @@ class FrameClient:
     # reading
     def _read_loop(self) -> None:
         stream = self.proc.stdout
+        assert stream is not None
         while True:
             length = None
             while True:
@@ -1036,7 +1039,7 @@ def run_fuzz(
     final_timeout: float = 90.0,
     framing: bool = True,
     workdir: Path | None = None,
-    log=None,
+    log: Callable[[str], None] | None = None,
     keep: bool = False,
 ) -> Report:
     """Fuzz one server process with ``messages`` messages from ``seed``; framing cases on their own connections."""
@@ -1101,7 +1104,7 @@ def _main_stream(report, seed, root, tmp, messages, batch, max_seconds, max_buff
         while seq < messages and time.monotonic() < deadline:
             for _ in range(min(batch, messages - seq)):
                 seq += 1
-                sent.append(_one(client, traffic, seq, report))
+                sent.append(send_one(client, traffic, seq, report))
             live_id = traffic.new_id()
             t0 = time.monotonic()
             key = client.request(
@@ -1248,7 +1251,8 @@ def _exceptions(log_text: str, root: str) -> dict[str, int]:
     return found
 
 
-def _one(client: FrameClient, traffic: Traffic, seq: int, report: Report) -> Sent:
+def send_one(client: FrameClient, traffic: Traffic, seq: int, report: Report) -> Sent:
+    """Message ``seq`` of the traffic, sent to ``client``; requests are registered as expecting one answer."""
     rng = traffic.rng
     r = rng.random()
     if r < 0.36:
@@ -1256,7 +1260,7 @@ def _one(client: FrameClient, traffic: Traffic, seq: int, report: Report) -> Sen
         msg_id = traffic.new_id()
         traffic.recent_ids = (traffic.recent_ids + [msg_id])[-20:]
         summary = short(params)
-        key = client.request(msg_id, method, params, seq, summary)
+        client.request(msg_id, method, params, seq, summary)
         report.requests += 1
         report.must_answer += 1
         return Sent(seq, "request", method, len(encode(params)), summary)
@@ -1287,15 +1291,15 @@ def _one(client: FrameClient, traffic: Traffic, seq: int, report: Report) -> Sen
         msg_id = traffic.new_id()
         label, body, body_id, expect = traffic.malformed(msg_id)
         data = frame(body)
-        key = id_key(body_id) if body_id is not None else None
-        if key is not None and expect == "id":
+        body_key = id_key(body_id) if body_id is not None else None
+        if body_key is not None and expect == "id":
             with client.lock:
-                client.pending[key] = Pending(label, seq, "")
+                client.pending[body_key] = Pending(label, seq, "")
             report.requests += 1
             report.must_answer += 1
-        elif key is not None:
-            client.other_ids.add(key)
-        client.send_bytes(data, key if expect == "id" else None, seq)
+        elif body_key is not None:
+            client.other_ids.add(body_key)
+        client.send_bytes(data, body_key if expect == "id" else None, seq)
         report.invalid_sent += 1
         report.expect_null += expect == "null"
         return Sent(seq, "malformed", label, len(body), label, data if len(data) < 2000 else data[:2000])
@@ -1477,7 +1481,12 @@ def framing_cases(tmp: Path, root: Path, cases: dict[str, bytes] | None = None) 
 
 
 def explain_hang(
-    seed: int, until: int, batch: int = 50, max_buffer: int = 4_000_000, slow: float = 1.0, log=print
+    seed: int,
+    until: int,
+    batch: int = 50,
+    max_buffer: int = 4_000_000,
+    slow: float = 1.0,
+    log: Callable[[str], None] = print,
 ) -> list[str]:
     """Replay the traffic of ``seed`` up to the batch that ends at message ``until`` at full speed,
     let the server settle, then send that batch one message at a time, each followed by a hover on
@@ -1507,7 +1516,7 @@ def explain_hang(
                     client.call(f"settle-{seq}", "textDocument/hover", hover, 300)
                     hwm = memory_kb(client.proc.pid).get("VmHWM", 0)
                     log(f"replayed #1-#{seq - 1}; the server settled in {time.monotonic() - started:.1f} s")
-                sent = _one(client, traffic, seq, report)
+                sent = send_one(client, traffic, seq, report)
                 if seq >= first:
                     started = time.monotonic()
                     client.call(f"probe-{seq}", "textDocument/hover", hover, 300)

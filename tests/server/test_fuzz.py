@@ -10,7 +10,7 @@ import random
 import threading
 from pathlib import Path
 
-from .fuzz import FRAMING_CASES, Report, Traffic, _one, framing_cases, make_project, run_fuzz
+from .fuzz import FRAMING_CASES, Report, Traffic, framing_cases, make_project, run_fuzz, send_one
 
 SEED = int(os.environ.get("SEMCODER_FUZZ_SEED", "14"))
 
@@ -67,7 +67,7 @@ def traffic(seed: int, root: Path) -> list[bytes]:
     recorder = _Recorder()
     source = Traffic(random.Random(seed), root, 50_000)
     for seq in range(1, 400):
-        _one(recorder, source, seq, Report(seed))  # type: ignore[arg-type]
+        send_one(recorder, source, seq, Report(seed))  # type: ignore[arg-type]
     return recorder.sent
 
 
