@@ -392,7 +392,6 @@ def _answer(method: str, params: Any) -> Any:
 def server_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEMCODER_")}
     env["TMPDIR"] = str(tmp)  # the server's own temporary files (explanations) stay in the fuzz's folder
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
