@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass
 from typing import Iterator
 
+from .pysource import parse_module
 from .tracer.schema import FileLines, FunctionCalls, LineEntry
 
 
@@ -78,8 +79,8 @@ def _facts(source: str) -> _Facts:
     """One parse per source text (the tree is dropped: a large module's tree is tens of MB); the editor asks
     for every version of a buffer, the CLI for each file once. Callers must not mutate the result."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        tree = parse_module(source)
+    except SyntaxError:
         return _NO_FACTS
     spans: list[Span] = []
     top_level: dict[str, bool] = {}

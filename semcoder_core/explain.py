@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from .annotate import branch_lines, branch_note, format_values, is_test_file
 from .findings import wrong_value_origin
+from .pysource import MAX_CHARS, parse_module
 from .tracer.schema import (
     NO_EXCEPTION,
     NO_FAILURE,
@@ -200,8 +201,8 @@ class _Source:
         self.path = path
         self.lines = text.splitlines()
         try:
-            self.tree: ast.Module | None = ast.parse(text)
-        except (SyntaxError, ValueError):
+            self.tree: ast.Module | None = parse_module(text, limit=MAX_CHARS)
+        except SyntaxError:
             self.tree = None
         self.functions: dict[int, _FuncNode] = {}  # first line as code objects count it -> def
         if self.tree is not None:

@@ -17,6 +17,7 @@ from stat import S_ISREG
 from typing import Callable
 
 from .annotate import is_test_file, statements
+from .pysource import MAX_CHARS, parse_module
 
 _SKIP_DIRS = {
     ".git",
@@ -33,10 +34,6 @@ _SKIP_DIRS = {
     "site-packages",
 }
 MAX_FILES = 5000  # a project larger than this is planned from its first files only
-# A larger file is not parsed (generated data, not code that imports or tests): its tree would take 50 MB
-# per MB of text and its parse hold the interpreter for 0.8 s per MB. The largest modules of real libraries are
-# under 500 KB (pandas/core/frame.py: 450 KB, 12,000 lines).
-MAX_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -83,8 +80,8 @@ def file_facts(source: str, package: str = "") -> FileFacts:
     if len(source) > MAX_CHARS:
         return FileFacts(frozenset(), ())
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):  # the last two: nesting too deep to parse
+        tree = parse_module(source)
+    except SyntaxError:
         return FileFacts(frozenset(), ())
     imports: set[str] = set()
     for node in statements(tree):  # imports are statements: expressions need no walk

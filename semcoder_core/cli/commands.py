@@ -9,6 +9,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import SemcoderError, UsageError
 from ..project import Target, find_root, parse_target
+from ..pysource import parse_module
 from ..tasks import CHECK_STATES
 from ..testruns import FAILED_TO_RUN, UNTRACED_TEST_TIMEOUT_S, test_result, traced_tests
 from ..tracer.schema import ExceptionInfo, Trace
@@ -72,8 +73,8 @@ def no_test_message(target: Target) -> str:
 def no_call_message(given: str, file: Path) -> str:
     """For ``trace FILE`` without ``--call`` where FILE has no tests: how to trace a call instead."""
     try:
-        tree = ast.parse(file.read_text(encoding="utf-8", errors="replace"))
-    except (SyntaxError, ValueError):
+        tree = parse_module(file.read_text(encoding="utf-8", errors="replace"))
+    except SyntaxError:
         tree = ast.Module(body=[], type_ignores=[])
     names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     names = [n for n in names if not n.startswith("_")] or names

@@ -14,6 +14,7 @@ from rich.text import Text
 from ..annotate import executed_functions, is_test_file, line_notes
 from ..config import Settings
 from ..findings import wrong_value_origin
+from ..pysource import parse_module
 from ..tracer.schema import NO_EXCEPTION, NO_FAILURE, Consumed, ExceptionInfo, Lines, Trace
 
 console = Console(highlight=False, soft_wrap=True)
@@ -94,8 +95,8 @@ def folded_docstrings(source: str) -> dict[int, tuple[int, str]]:
     """Docstrings over more than one line, as ``{first line: (last line, one-line form)}``: the
     opening quotes, the docstring's first line of text and `` …`` with the closing quotes."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+        tree = parse_module(source)
+    except SyntaxError:
         return {}
     lines = source.splitlines()
     folded: dict[int, tuple[int, str]] = {}

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
+from ..pysource import parse_module
 from ..tracer.schema import LineEntry
 from .answers import extract_answer
 from .formats import FIRST_LABEL, label_to_line
@@ -164,8 +165,8 @@ class _Code:
                 self.quotes.setdefault(form, []).append(number)
         self.parsed = False
         try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            tree = parse_module(code)
+        except SyntaxError:
             return
         self.parsed = True
         self._visit(tree)

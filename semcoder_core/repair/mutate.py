@@ -14,6 +14,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..pysource import MAX_CHARS, parse_module
+
 _COMPARE_SWAPS: dict[type, list[str]] = {
     ast.Lt: ["<=", ">", ">="],
     ast.LtE: ["<", ">=", ">"],
@@ -180,8 +182,8 @@ def _nodes_on(tree: ast.Module, line: int) -> list[ast.AST]:
 def mutants(source: str, line: int) -> Iterator[Edit]:
     """Candidate edits at ``line`` of ``source``, most likely first; each parses."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+        tree = parse_module(source, limit=MAX_CHARS)
+    except SyntaxError:
         return
     text = _Text(source)
     seen: set[str] = set()

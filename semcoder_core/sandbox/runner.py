@@ -150,8 +150,11 @@ class Sandbox:
         cancel: threading.Event | None = None,
         test_timeouts: dict[str, float] | None = None,
         test_timeout_s: float | None = None,
+        keep_going: bool = False,
     ) -> PytestRun:
-        """Run pytest node ids (or paths); with ``trace``, each test gets its own trace.
+        """Run pytest node ids (or paths); with ``trace``, each test gets its own trace. With ``keep_going``,
+        the tests of modules that collect run even where another module does not (an editor's runs: one
+        half-edited module must not stop the traces of every other file); the errors are still reported.
 
         Each test has a time limit of its own: ``test_timeouts[nodeid]``, else ``test_timeout_s``,
         else ``limits.timeout_s``; one that runs out is reported as a timeout and the run goes on
@@ -269,7 +272,32 @@ class Sandbox:
         if result["tests"] and (restarts or broken) and not stalled:
             result.update(_run_status(result, self.limits.memory_mb))
         result.setdefault("duration_s", result.get("wall_s", 0.0))
+        if keep_going and not result["tests"] and result.get("collect_errors"):
+            failed = cast(PytestRun, result)
+            return self._without_broken_modules(failed, node_ids, trace, overlay, cancel, test_timeouts)
         return cast(PytestRun, result)  # the tracer's JSON, in the shape of tracer/schema.py
+
+    def _without_broken_modules(
+        self,
+        failed: PytestRun,
+        node_ids: list[str],
+        trace: bool,
+        overlay: dict[str, str] | None,
+        cancel: threading.Event | None,
+        test_timeouts: dict[str, float] | None,
+    ) -> PytestRun:
+        """pytest runs nothing when one node id's module cannot be collected (``--continue-on-collection-errors``
+        does not help: "found no collectors" for that id ends the session). Run the others again, and report
+        the collection errors with their results (status ``error``)."""
+        broken = {e["nodeid"] for e in failed.get("collect_errors") or []}
+        rest = [n for n in node_ids if n.split("::")[0] not in broken]
+        if not rest or len(rest) == len(node_ids):
+            return failed
+        again = self.run_tests(rest, trace, overlay=overlay, cancel=cancel, test_timeouts=test_timeouts)
+        again["collect_errors"] = list(failed.get("collect_errors") or []) + list(again.get("collect_errors") or [])
+        if again.get("status") in ("ok", "exception"):
+            again["status"], again["exception"] = "error", failed.get("exception")
+        return again
 
     def _crashed_test(self, nodeid: str, raw: RawRun) -> dict:
         """The test a process died in: why, from how it ended (``crashed``, ``memory-limit``, ``timeout``)."""

@@ -10,6 +10,7 @@ from typing import Callable, Optional, Union
 from ..annotate import is_test_file
 from ..errors import SemcoderError
 from ..findings import wrong_value_origin
+from ..pysource import MAX_CHARS, parse_module
 from ..tracer.schema import NO_FAILURE, CallRecord, FunctionCalls, Trace
 
 _Func = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -61,7 +62,7 @@ class FailingCall:
 def functions(source: str, file: str = "") -> list[FunctionCode]:
     """Every function and method of a module, outer ones first."""
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source, limit=MAX_CHARS)
     except SyntaxError as exc:
         raise SemcoderError(f"{file or 'the file'} does not parse: {exc.msg} (line {exc.lineno})") from exc
     lines = source.splitlines()

@@ -188,26 +188,30 @@ def register(server: SemcoderServer) -> None:
         project, path = found
         text = ls.text_of(path)
         expression = rest[0].strip() if rest and rest[0] else ""
-        if expression:
-            target = call_target(path, text, expression)
-        else:
+        run = project.run_for(path)
+
+        def find_target() -> CallTarget | str:
+            """The call to explain, or the name of the function no run called (parses: off the loop)."""
+            if expression:
+                return call_target(path, text, expression)
             function = function_at(text, int(line) + 1, path)
             if function is None:
                 raise SemcoderError("put the cursor inside a function to explain one of its calls")
-            run = project.run_for(path)
             calls = []
             if run is not None:
                 ran = function_at(run.texts.get(path, text), int(line) + 1, path)
                 if ran is not None and ran.name == function.name:
                     calls = observed_calls(ran, run.doc.get("calls") or [])
-            if not calls:
-                ls.show_message(
-                    f"semcoder: no run called {function.name}() with literal arguments; give a call, "
-                    f"e.g. semcoder.explainExecution with {function.name}(...)",
-                    types.MessageType.Info,
-                )
-                return {"status": "error", "message": f"no observed call of {function.name}()"}
-            target = CallTarget(function, calls[0][0])
+            return CallTarget(function, calls[0][0]) if calls else function.name
+
+        target = await ls.runs.in_thread(find_target)
+        if isinstance(target, str):
+            ls.show_message(
+                f"semcoder: no run called {target}() with literal arguments; give a call, "
+                f"e.g. semcoder.explainExecution with {target}(...)",
+                types.MessageType.Info,
+            )
+            return {"status": "error", "message": f"no observed call of {target}()"}
         backend = ls.predictions.backend(project)
         cancel = threading.Event()
         who = backend.name.rsplit("/", 1)[-1] if backend is not None else "the tracer"

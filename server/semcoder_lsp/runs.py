@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from lsprotocol import types
 
 from semcoder_core.errors import SemcoderError
-from semcoder_core.planning import MAX_CHARS as MAX_PLANNED_CHARS  # larger buffers are neither parsed nor planned
 from semcoder_core.planning import python_files
+from semcoder_core.pysource import MAX_CHARS as MAX_PLANNED_CHARS  # larger buffers are neither parsed nor planned
 from semcoder_core.sandbox import RunCancelled
 from semcoder_core.testruns import test_document
 
@@ -168,7 +168,7 @@ class RunManager:
         try:
             sandbox = project.settings.sandbox(project.root)
             result = await self.in_thread(
-                lambda: sandbox.run_tests(plan, trace=True, overlay=overlay, cancel=cancel), cancel
+                lambda: sandbox.run_tests(plan, trace=True, overlay=overlay, cancel=cancel, keep_going=True), cancel
             )
             outcome = "done"
         except RunCancelled:
