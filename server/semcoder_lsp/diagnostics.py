@@ -19,6 +19,8 @@ from .views import line_range
 
 SOURCE = "semcoder"
 _COLLECT_LOCATION = re.compile(r"^(\S+\.py):(\d+): in <module>", re.MULTILINE)
+_MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
+_CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 
 
 class _Builder:
@@ -142,7 +144,7 @@ def publish(server: SemcoderServer, project: Project) -> None:
             if run.status != "ok":
                 _failing_test(b, run)
         if batch.error:
-            _run_error(b, batch.error, tell=not batch.told)
+            _run_error(b, batch.error, tell=not batch.told, partial=bool(batch.runs))
             batch.told = True
     for path in project.predictions:
         text = server.text_of(path)
@@ -163,19 +165,15 @@ def publish(server: SemcoderServer, project: Project) -> None:
     project.published = set(b.by_uri)
 
 
-def _run_error(b: _Builder, error: ExceptionInfo, tell: bool) -> None:
+def _run_error(b: _Builder, error: ExceptionInfo, tell: bool, partial: bool = False) -> None:
     """pytest could not run: say what happened and what to do, at the import that failed if we can tell."""
     message = error.get("message") or ""
     kind = error.get("type") or "error"
     summary = _last_error_line(message) or kind
-    hint = ""
-    if "ModuleNotFoundError" in message or "ImportError" in message:
-        hint = (
-            " Install the project's dependencies into the interpreter semcoder runs"
-            " (the `python` setting, or a .venv in the project)."
-        )
+    hint = _import_hint(message, b.project.root)
     if tell:  # once per run, not on every publish
-        b.server.show_message(f"semcoder could not run the tests: {summary}.{hint}", types.MessageType.Warning)
+        what = "some of the tests (the others ran)" if partial else "the tests"
+        b.server.show_message(f"semcoder could not run {what}: {summary}.{hint}", types.MessageType.Warning)
     for file, line in _COLLECT_LOCATION.findall(message):
         path = file if Path(file).is_absolute() else str(b.project.root / file)
         if Path(path).is_file() and Path(path).resolve().is_relative_to(b.project.root):
@@ -183,6 +181,23 @@ def _run_error(b: _Builder, error: ExceptionInfo, tell: bool) -> None:
             if location is not None:
                 b.add(location, f"{summary}.{hint}", types.DiagnosticSeverity.Error, "collection-error")
             return
+
+
+def _import_hint(message: str, root: Path) -> str:
+    """What to do about an import that failed: install a dependency only when the missing module is not
+    the project's own (a project module that lacks a name is an edit in progress, not a missing package)."""
+    missing = _MISSING_MODULE.search(message)
+    if missing is not None:
+        top = missing.group(1).split(".")[0]
+        if not any((folder / top).is_dir() or (folder / f"{top}.py").is_file() for folder in (root, root / "src")):
+            return (
+                " Install the project's dependencies into the interpreter semcoder runs"
+                " (the `python` setting, or a .venv in the project)."
+            )
+    cannot = _CANNOT_IMPORT.search(message)
+    if cannot is not None:
+        return f" The test imports {cannot.group(1)}, which {cannot.group(2)} does not define (as edited)."
+    return ""
 
 
 def _last_error_line(message: str) -> str:

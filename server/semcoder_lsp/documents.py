@@ -24,6 +24,8 @@ def path_problem(uri: str) -> str | None:
         return "it is not a valid file uri"
     if not path:
         return "it names no file"
+    if not os.path.isabs(path):
+        return "it is a relative uri; an editor names files by absolute uris (file:///…)"
     if "\x00" in path:
         return "its path holds a NUL character, which no file name can hold"
     try:

@@ -312,6 +312,17 @@ class SemcoderProtocol(LanguageServerProtocol):
 
     # -- answers -------------------------------------------------------------------
 
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        """The client's answer to a request of ours. One that comes after we stopped waiting (the request
+        was cancelled, or timed out) is dropped: pygls set the result on the cancelled future, which raised,
+        and the user saw "Error in server: CANCELLED"."""
+        future = self._request_futures.get(msg_id)
+        if future is not None and future.done():
+            self._request_futures.pop(msg_id, None)
+            log.info("a late answer to our request %r, after it was cancelled: dropped", msg_id)
+            return
+        super()._handle_response(msg_id, result, error)
+
     def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
         """pygls answers an exception with its traceback as data; answer a short message instead."""
         self._request_futures.pop(msg_id, None)

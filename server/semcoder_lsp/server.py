@@ -231,8 +231,8 @@ def build() -> SemcoderServer:
 def _resolved_path(uri: str) -> str | None:
     try:
         path = to_fs_path(uri) if uri.startswith("file:") else None
-        if not path or any(len(os.fsencode(part)) > NAME_MAX for part in Path(path).parts):
-            return None  # no file can have a name that long
+        if not path or not os.path.isabs(path) or any(len(os.fsencode(p)) > NAME_MAX for p in Path(path).parts):
+            return None  # relative (to what?), or a name no file can have
         return str(Path(path).resolve())
     except (ValueError, OSError, RuntimeError):  # a NUL or a lone surrogate in it; a symlink loop
         return None

@@ -176,3 +176,21 @@ async def test_files_on_disk_planning_cannot_read(odd: Editor, tmp_path: Path):
     os.mkfifo(odd.root / "tests" / "test_pipe.py")
     await still_traced(odd)
     assert not [m.message for m in odd.client.messages if "could not prepare the run" in m.message]
+
+
+async def test_a_buffer_that_breaks_one_test_modules_imports(odd: Editor):
+    """test_calc.py cannot import `double` from the edited calc.py: the other test module still runs, and the
+    user is told what is wrong (not to install dependencies)."""
+    (odd.root / "final.py").write_text("def triple(x):\n    z = x * 3\n    return z\n")
+    test = "from final import triple\n\n\ndef test_triple():\n    assert triple(2) == 6\n"
+    (odd.root / "tests" / "test_final.py").write_text(test)
+    odd.open("calc.py", "x = 1\n")
+    odd.open("tests/test_calc.py")
+    final = odd.open("final.py")
+    await odd.hints(final, lambda hs: by_line(hs).get(1) == "z = 6")
+    odd.replace(final, "def triple(x):\n    z = x * 4\n    return z\n")
+    await odd.hints(final, lambda hs: by_line(hs).get(1) == "z = 8")
+    shown = await message(odd, "could not run some of the tests")
+    assert "cannot import name 'double' from 'calc'" in shown.message
+    assert "The test imports double, which calc does not define (as edited)." in shown.message
+    assert "Install" not in shown.message
