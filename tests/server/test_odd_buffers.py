@@ -78,7 +78,8 @@ async def test_uris_with_a_nul_a_lone_surrogate_or_no_end(odd: Editor):
     surrogate = odd.root.as_uri() + "/odd\udc00name.py"
     long = odd.root.as_uri() + "/" + "d/" * 8000 + "long.py"  # longer than any path (and not cached)
     wide = odd.root.as_uri() + "/" + "n" * 300 + ".py"  # a name longer than any file name
-    for uri in (nul, surrogate, long, wide):
+    relative = "file:calc.py"  # not the project's calc.py (resolved against the server's working directory)
+    for uri in (nul, surrogate, long, wide, relative):
         odd.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
                 text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text="x = 1\n")
@@ -93,7 +94,8 @@ async def test_uris_with_a_nul_a_lone_surrogate_or_no_end(odd: Editor):
     shown = await message(odd, "than any path a file can have")
     assert "it is longer (16" in shown.message and len(shown.message) < 400
     assert "a name in its path is longer (303 characters)" in (await message(odd, "than a file name can")).message
-    await still_traced(odd)
+    assert "file:calc.py out of runs: it is a relative uri" in (await message(odd, "relative uri")).message
+    await still_traced(odd)  # the relative buffer's `x = 1` did not replace calc.py
     assert await odd.hover(wide, 0, 0) is None
     assert await odd.hover(long, 0, 0) is None
     assert await odd.hover(nul, 0, 0) is None  # requests on them are answered
