@@ -95,7 +95,7 @@ def register(server: SemcoderServer) -> None:
     async def code_lens(ls: SemcoderServer, params: types.CodeLensParams) -> list[types.CodeLens]:
         uri = params.text_document.uri
         found = ls.locate(uri)
-        doc = ls.workspace.text_documents.get(uri)
+        doc = ls.document(uri)
         if found is None or doc is None:
             return []
         project, path = found

@@ -323,7 +323,7 @@ def register(server: SemcoderServer) -> None:
             file = step.pop("file")
             step["uri"] = ls.uri_of(file)
             if file not in maps:
-                doc = ls.workspace.text_documents.get(step["uri"])
+                doc = ls.document(step["uri"])
                 maps[file] = project.line_map(file, doc.version or 0, run, doc.source) if doc else None
             line_map = maps[file]
             step["currentLine"] = line_map.new(step["line"]) if line_map is not None else step["line"]

@@ -34,7 +34,7 @@ class _Builder:
         text = self.server.text_of(path)
         line = run_line
         if run is not None and path in run.texts:
-            doc = self.server.workspace.text_documents.get(self.server.uri_of(path))
+            doc = self.server.document(self.server.uri_of(path))
             line = self.project.line_map(path, doc.version or 0 if doc else -1, run, text).new(run_line)
         if line is None:
             return None

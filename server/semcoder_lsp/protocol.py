@@ -47,7 +47,7 @@ from urllib.parse import unquote
 import attrs
 import cattrs
 from lsprotocol import types
-from lsprotocol.types import ResponseErrorMessage
+from lsprotocol.types import ResponseError, ResponseErrorMessage
 from pygls.exceptions import (
     JsonRpcException,
     JsonRpcInternalError,
@@ -257,8 +257,12 @@ class SemcoderProtocol(LanguageServerProtocol):
         if refusal is not None:
             if request:
                 self._refuse(data["id"], refusal)
+            elif "method" not in data:  # an answer to our request that does not fit: the waiter gets the error
+                log.info("a response to %r does not fit: %s", data["id"], refusal.message)
+                if self._request_futures.get(data["id"]) is not None:
+                    self._handle_response(data["id"], error=ResponseError(code=refusal.code, message=refusal.message))
             else:
-                log.info("dropped %s: %s", data.get("method", "a response"), refusal.message)
+                log.info("dropped %s: %s", data["method"], refusal.message)
             return
         if data.get("method") == types.INITIALIZE:
             self.initialize_seen = True
@@ -388,7 +392,9 @@ def invalid(data: Any) -> str:
         return "an id is an integer or a string" if "id" in data and readable_id(data) is None else ""
     if ("result" in data) == ("error" in data):
         return "a message needs a method, or a result or an error"
-    return "" if "id" in data else "a response needs an id"
+    if "id" not in data:
+        return "a response needs an id"
+    return "" if data["id"] is None or readable_id(data) is not None else "an id is an integer or a string"
 
 
 def readable_id(data: Any) -> int | str | None:

@@ -11,11 +11,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
 
 from semcoder_core.config import Settings, deep_merge, snake_keys
 from semcoder_core.errors import SemcoderError
@@ -112,9 +114,13 @@ class SemcoderServer(LanguageServer):
     def uri_of(path: str) -> str:
         return from_fs_path(path) or path
 
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document of ``uri``, or None (pygls keys documents by the unquoted uri: ``%20``, ``c%3A``)."""
+        return self.workspace.text_documents.get(unquote(uri))
+
     def open_text(self, path: str) -> str | None:
         """The editor's buffer of ``path`` if it is open."""
-        doc = self.workspace.text_documents.get(self.uri_of(path))
+        doc = self.document(self.uri_of(path))
         return doc.source if doc is not None else None
 
     def text_of(self, path: str) -> str:

@@ -72,7 +72,7 @@ def snapshot(server: SemcoderServer, uri: str) -> tuple[Project, str, str, int, 
     run = project.run_for(path)
     if run is None:
         return None
-    doc = server.workspace.text_documents.get(uri)
+    doc = server.document(uri)
     if doc is None:
         return None
     return project, path, doc.source, doc.version or 0, run

@@ -196,3 +196,19 @@ async def test_a_buffer_that_breaks_one_test_modules_imports(odd: Editor):
     assert "cannot import name 'double' from 'calc'" in shown.message
     assert "The test imports double, which calc does not define (as edited)." in shown.message
     assert "Install" not in shown.message
+
+
+async def test_a_file_whose_uri_is_percent_encoded(odd: Editor):
+    """`café.py` is `caf%C3%A9.py` in its uri (as are spaces, and every drive letter on Windows): its
+    states, hover and code lenses show like any other file's."""
+    (odd.root / "café.py").write_text("def triple(x):\n    z = x * 3\n    return z\n")
+    test = "from café import triple\n\n\ndef test_triple():\n    assert triple(2) == 6\n"
+    (odd.root / "tests" / "test_café.py").write_text(test)
+    uri = odd.open("café.py")
+    assert "%C3%A9" in uri
+    await odd.hints(uri, lambda hs: by_line(hs).get(1) == "z = 6")
+    assert "| 1 | `6` |" in (await odd.hover(uri, 1, 4) or "")
+    lenses = await odd.client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert [lens.command.title for lens in lenses if lens.command] == ["✓ test_triple passed", "▶ Trace call…"]

@@ -85,6 +85,49 @@ def test_exit_without_shutdown_is_status_1(server: RawServer, initialized: bool)
     assert server.wait(10) == 1
 
 
+@pytest.mark.parametrize("after_shutdown", [False, True])
+def test_input_ending_is_exit(server: RawServer, after_shutdown: bool):
+    """The editor died: the input ends. Status 0 after shutdown, else 1 (as an exit without shutdown)."""
+    server.initialize()
+    if after_shutdown:
+        assert server.request(2, "shutdown", None)["result"] is None
+    server.proc.stdin.close()
+    assert server.wait(10) == (0 if after_shutdown else 1)
+
+
+def test_an_answer_to_our_request_that_does_not_fit(small_project: Path, tmp_path: Path):
+    """explainExecution asks the client to show its markdown; the client's answer lacks ``success`` (and one
+    more answer comes with an id that is an object). The command must not wait for ever: it answers, the
+    user is not shown an error, and the object id is refused with id null."""
+    (small_project / "calc.py").write_text("def double(x):\n    y = x * 2\n    return y\n")
+    server = RawServer(small_project, log=tmp_path / "server.log")
+    try:
+        capabilities = {"window": {"showDocument": {"support": True}}}
+        params = {"processId": None, "rootUri": small_project.as_uri(), "capabilities": capabilities}
+        assert "result" in server.request(1, "initialize", params)
+        server.notify("initialized", {})
+        uri = (small_project / "calc.py").as_uri()
+        item = {"uri": uri, "languageId": "python", "version": 1, "text": (small_project / "calc.py").read_text()}
+        server.notify("textDocument/didOpen", {"textDocument": item})
+        command = {"command": "semcoder.explainExecution", "arguments": [uri, 1, "double(2)"]}
+        server.send({"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand", "params": command})
+        asked = server.read(60)
+        while asked.get("method") != "window/showDocument":
+            assert asked.get("id") != 2, asked  # answered before it asked to show the document?
+            asked = server.read(60)
+        server.send({"jsonrpc": "2.0", "id": asked["id"], "result": {}})  # ShowDocumentResult needs `success`
+        server.send({"jsonrpc": "2.0", "id": {"an": "object"}, "result": None})
+        reply = server.response(2, 60)
+        assert reply["result"]["status"] == "ok" and reply["result"]["shown"] is False, reply
+        assert "double(2)" in reply["result"]["markdown"]
+        shown = [m for m in server.received if m.get("method") == "window/showMessage"]
+        assert not [m for m in shown if "Error in server" in m["params"]["message"]], shown
+        refused = [m for m in server.received if "method" not in m and m.get("id") is None]
+        assert refused and refused[-1]["error"]["code"] == -32600  # the object id
+    finally:
+        server.close()
+
+
 def test_lifecycle_and_invalid_messages(server: RawServer):
     assert error(hover(server, "early")) == (-32002, "textDocument/hover before initialize")
     assert error(server.request(2, "shutdown", None))[0] == -32002
