@@ -274,7 +274,8 @@ class Sandbox:
         result.setdefault("duration_s", result.get("wall_s", 0.0))
         if keep_going and not result["tests"] and result.get("collect_errors"):
             failed = cast(PytestRun, result)
-            return self._without_broken_modules(failed, node_ids, trace, overlay, cancel, test_timeouts)
+            per_test_limits = {"test_timeouts": test_timeouts, "test_timeout_s": test_timeout_s}
+            return self._without_broken_modules(failed, node_ids, trace, overlay, cancel, per_test_limits)
         return cast(PytestRun, result)  # the tracer's JSON, in the shape of tracer/schema.py
 
     def _without_broken_modules(
@@ -284,7 +285,7 @@ class Sandbox:
         trace: bool,
         overlay: dict[str, str] | None,
         cancel: threading.Event | None,
-        test_timeouts: dict[str, float] | None,
+        limits: dict,
     ) -> PytestRun:
         """pytest runs nothing when one node id's module cannot be collected (``--continue-on-collection-errors``
         does not help: "found no collectors" for that id ends the session). Run the others again, and report
@@ -293,7 +294,7 @@ class Sandbox:
         rest = [n for n in node_ids if n.split("::")[0] not in broken]
         if not rest or len(rest) == len(node_ids):
             return failed
-        again = self.run_tests(rest, trace, overlay=overlay, cancel=cancel, test_timeouts=test_timeouts)
+        again = self.run_tests(rest, trace, overlay=overlay, cancel=cancel, **limits)
         again["collect_errors"] = list(failed.get("collect_errors") or []) + list(again.get("collect_errors") or [])
         if again.get("status") in ("ok", "exception"):
             again["status"], again["exception"] = "error", failed.get("exception")

@@ -152,10 +152,10 @@ def register(server: SemcoderServer) -> None:
             fixes = fix_actions(ls, project, run, ours)
             actions.extend(fixes or [action(FIX, "semcoder.suggestFix", run, suffix)])
         text, line = ls.text_of(path), params.range.start.line
+        shown = project.run_for(path)
+        key = (hash(text), line, shown.serial if shown else None)
         execution = await ls.work.run(  # parses the file: off the event loop
-            ("action", uri),
-            (len(text), hash(text), line),
-            lambda stop: execution_action(project, path, text, line, uri),
+            ("action", uri), key, lambda stop: execution_action(project, path, text, line, uri)
         )
         if execution is not None:
             actions.append(execution)

@@ -104,7 +104,7 @@ def register(server: SemcoderServer) -> None:
             return []  # not code anyone runs tests on; its tree alone would take hundreds of MB
         runs = project.runs_for(path)
         selected = project.run_for(path)
-        key = (version, len(text), tuple(id(r) for r in runs), selected.id if selected else None)
+        key = (version, hash(text), tuple(r.serial for r in runs), selected.serial if selected else None)
         return await ls.work.run(
             ("lens", uri), key, lambda stop: lenses(project, path, uri, text, version, runs, selected, stop)
         )

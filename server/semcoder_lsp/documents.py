@@ -77,6 +77,7 @@ def register(server: SemcoderServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SemcoderServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.work.forget(params.text_document.uri)
         project = ls.project_for(params.text_document.uri)
         if project is not None:
             ls.runs.schedule(project)  # the file on disk replaces the closed buffer

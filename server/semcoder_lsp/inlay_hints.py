@@ -17,18 +17,18 @@ def register(server: SemcoderServer) -> None:
         if view is None or not view.project.settings.annotations.enabled:
             return []
         hints = observed_hints(view, params, ls.workspace.position_codec)
-        predicted = view.project.predictions.get(view.path)
+        predicted = list((view.project.predictions.get(view.path) or {}).values())  # a snapshot, on the loop
         if predicted:
-            key = (view.version, len(view.text), tuple(id(p) for p in predicted.values()))
-            found = await ls.work.run(("predicted", view.uri), key, lambda stop: predicted_states(view))
+            key = (view.version, hash(view.text), tuple(p.serial for p in predicted))
+            found = await ls.work.run(("predicted", view.uri), key, lambda stop: predicted_states(view, predicted))
             hints.extend(_at_line_ends(view, params, found, ls.workspace.position_codec))
         return hints
 
 
-def predicted_states(view: View) -> list[tuple[int, str, str]]:
+def predicted_states(view: View, found: list[predictions.Predicted]) -> list[tuple[int, str, str]]:
     """The model's states (``≈ x = 3``) as (line now, label, tooltip): shown after the observed ones."""
     max_values = view.project.settings.annotations.max_values_per_line
-    return predictions.hints(view.project, view.path, view.text, max_values)
+    return predictions.hints(found, view.text, max_values)
 
 
 def observed_hints(view: View, params: types.InlayHintParams, codec) -> list[types.InlayHint]:

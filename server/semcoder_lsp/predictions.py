@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
@@ -27,7 +27,7 @@ from semcoder_core.tasks.predict import Prediction, predict_call
 from semcoder_core.tasks.targets import CallTarget, functions, observed_calls
 
 from .lines import LineMap
-from .state import Project
+from .state import SERIALS, Project
 
 log = logging.getLogger(__name__)
 MAX_FUNCTIONS_PER_FILE = 6
@@ -37,6 +37,7 @@ MAX_FUNCTIONS_PER_FILE = 6
 class Predicted:
     prediction: Prediction
     text: str  # the file's text the prediction was made on
+    serial: int = field(default_factory=lambda: next(SERIALS))
 
     def line_map(self, now: str) -> LineMap:
         cache = self.__dict__.setdefault("_maps", {})
@@ -163,10 +164,10 @@ class PredictionManager:
             self.server.show_message(text, types.MessageType.Warning)
 
 
-def hints(project: Project, path: str, now: str, max_values: int) -> list[tuple[int, str, str]]:
-    """(1-based line now, label, tooltip) of the predicted states in ``path``."""
+def hints(found: list[Predicted], now: str, max_values: int) -> list[tuple[int, str, str]]:
+    """(1-based line now, label, tooltip) of the predictions ``found`` for a file whose text is now ``now``."""
     out = []
-    for predicted in (project.predictions.get(path) or {}).values():
+    for predicted in found:
         prediction = predicted.prediction
         if prediction.status == "error":
             continue

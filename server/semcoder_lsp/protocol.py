@@ -70,6 +70,7 @@ LINE_LIMIT = 1 << 20  # the longest header line (and the StreamReader's buffer l
 MAX_HEADERS = 32
 HEADER_NAME = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")  # an HTTP token
 FRAMING_ERROR = 2
+MAX_UNREAD = 16 << 20  # answers the client has not read yet: past this, its next request waits
 
 
 class RequestFailed(JsonRpcException):
@@ -157,6 +158,16 @@ async def open_writer(stdout: BinaryIO) -> PipeWriter | None:
     return PipeWriter(transport, loop)
 
 
+async def _until_written(writer: Any) -> None:
+    """Back-pressure: while the client has not read ``MAX_UNREAD`` bytes of our answers, read no more of its
+    requests (their answers would only pile up in memory)."""
+    if isinstance(writer, PipeWriter):
+        while writer.transport.get_write_buffer_size() > MAX_UNREAD and not writer.transport.is_closing():
+            await asyncio.sleep(0.01)
+    elif isinstance(writer, asyncio.StreamWriter):
+        await writer.drain()  # TCP: asyncio's own flow control
+
+
 async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
     """The body of the next frame; None where the input ends between frames. Raises FramingError."""
     length: int | None = None
@@ -210,6 +221,7 @@ async def read_messages(stop: threading.Event, reader: asyncio.StreamReader, pro
     """Hand each frame of ``reader`` to ``protocol`` until ``exit``, ``stop`` or the end of input;
     the process's exit status."""
     while not stop.is_set() and protocol.exit_status is None:
+        await _until_written(protocol.writer)
         try:
             body = await read_frame(reader)
         except FramingError as exc:

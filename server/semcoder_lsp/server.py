@@ -85,8 +85,12 @@ class SemcoderServer(LanguageServer):
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             nonlocal status
             self.protocol.set_writer(writer)
-            status = await read_messages(self._stop_event, reader, self.protocol)
-            writer.close()
+            try:
+                status = await read_messages(self._stop_event, reader, self.protocol)
+                await writer.drain()  # the last answers, before the loop ends
+                writer.close()
+            except ConnectionError as exc:
+                log.error("lost the connection to the client (%s); shutting down", exc)
             self.shutdown()  # closes the listener: serve_forever ends
 
         async def serve() -> None:
@@ -99,6 +103,10 @@ class SemcoderServer(LanguageServer):
         except (asyncio.CancelledError, KeyboardInterrupt):
             pass
         return status
+
+    def shutdown(self) -> None:
+        self.work.shutdown()  # computations for requests no one will read
+        super().shutdown()
 
     # -- documents and projects -------------------------------------------------------
 

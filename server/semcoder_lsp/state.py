@@ -8,6 +8,7 @@ per change); each file shows one selected run among those that executed it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from semcoder_core.tracer.schema import NO_EXCEPTION, ExceptionInfo, Trace
 
 from .lines import LineMap
 
+SERIALS = itertools.count(1)  # for results computed from a run or a prediction (ids of freed objects repeat)
+
 
 @dataclass
 class Run:
@@ -28,6 +31,7 @@ class Run:
     status: str  # the trace document's status: ok, exception, timeout, ...
     doc: Trace  # the trace document (lines, calls, exception, test failure)
     texts: dict[str, str]  # path -> the source text this run executed
+    serial: int = field(default_factory=lambda: next(SERIALS))  # unique in the process: a key for caches
 
     def covers(self, path: str) -> bool:
         """Whether the run executed a line of ``path`` (asked by every request: answered once per file)."""
@@ -105,7 +109,7 @@ class Project:
     def line_map(self, path: str, version: int, run: Run, text: str) -> LineMap:
         """Lines of the text ``run`` executed -> lines of ``text`` (version ``version`` of the buffer). The runs
         of one batch share their texts, so one map serves them all."""
-        key = (path, version, id(run.texts), len(text))
+        key = (path, version, id(run.texts), hash(text))
         with self.lock:  # request work asks from threads
             found = self.line_maps.get(key)
         if found is None or found.texts is not run.texts:

@@ -92,7 +92,7 @@ async def view_of(server: SemcoderServer, uri: str) -> View | None:
         view.notes()
         return view
 
-    return await server.work.run(("view", uri), (version, run.id, id(run), len(text)), build)
+    return await server.work.run(("view", uri), (version, run.serial, hash(text)), build)
 
 
 def line_range(doc_lines: list[str], line: int, codec) -> types.Range:

@@ -10,9 +10,11 @@ the request it names: the work checks its ``stop`` event between steps and
 raises ``Stopped``, which answers the request with ContentModified (-32801) or
 RequestCancelled (-32800), as the LSP specifies.
 
-Threads share the GIL, so a long computation slows the loop's own work a little
-rather than blocking it: requests about other files keep answering within a few
-milliseconds plus one switch interval.
+Threads share the GIL: Python code on them gives the loop its turn every switch
+interval (5 ms), but a parse is C code that holds the GIL until it ends (about
+90 ms for a 12,000-line module, 0.4 s near the 1 MB limit past which nothing is
+parsed), so a request may wait for one parse; each text is parsed once (results
+are cached by content) and parses run one at a time (semcoder_core.pysource).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Callable, Generic, TypeVar
 from pygls.exceptions import JsonRpcContentModified
 
 T = TypeVar("T")
+MAX_JOBS = 256  # results kept (one per kind of request and document)
 
 
 class Stopped(Exception):
@@ -46,7 +49,7 @@ class Work:
 
     def __init__(self, workers: int = 2) -> None:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="semcoder-request")
-        self._jobs: dict[Hashable, _Job] = {}  # slot -> the latest job for it
+        self._jobs: dict[Hashable, _Job] = {}  # slot -> the latest job for it, least recently asked first
 
     async def run(self, slot: Hashable, key: Hashable, compute: Callable[[threading.Event], T]) -> T:
         """The result of ``compute(stop)`` for ``key``, from a job already under way for the same key if
@@ -57,6 +60,10 @@ class Work:
                 job.stop.set()  # superseded
             job = self._jobs[slot] = _Job(key)
             job.future = self.pool.submit(_guarded, compute, job.stop)
+            while len(self._jobs) > MAX_JOBS:  # a result pins its inputs (a view: the text, the run)
+                self._jobs.pop(next(iter(self._jobs))).stop.set()
+        else:
+            self._jobs[slot] = self._jobs.pop(slot)  # recently asked: kept longest
         assert job.future is not None
         job.waiting += 1
         try:
@@ -72,6 +79,11 @@ class Work:
             done = job.future.done()
             if self._jobs.get(slot) is job and done and (job.future.cancelled() or job.future.exception()):
                 del self._jobs[slot]  # failed or stopped: the next request computes again
+
+    def forget(self, uri: str) -> None:
+        """The document closed: drop what was computed for it (slots are ``(kind, uri)``)."""
+        for slot in [s for s in self._jobs if isinstance(s, tuple) and s[-1] == uri]:
+            self._jobs.pop(slot).stop.set()
 
     def shutdown(self) -> None:
         for job in self._jobs.values():
