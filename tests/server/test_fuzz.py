@@ -36,7 +36,7 @@ def test_fuzz_stream(tmp_path: Path):
     assert report.latencies and report.errors_by_code.get("-32601"), report.summary()
 
 
-def test_framing_errors_close_or_resynchronise(tmp_path: Path):
+def test_framing_errors_close_the_connection(tmp_path: Path):
     """Each broken frame on its own connection: the server answers the next request or exits; it
     never stays alive and deaf, and leaves no process behind."""
     root = make_project(tmp_path / "project")
@@ -44,6 +44,9 @@ def test_framing_errors_close_or_resynchronise(tmp_path: Path):
     assert outcomes.keys() == FRAMING_CASES.keys()
     bad = {case: what for case, what in outcomes.items() if not what.startswith("ok")}
     assert not bad, bad
+    # the server's choice (protocol.py): a broken frame closes the connection, status 2, reason in the log
+    closed = {case: what for case, what in outcomes.items() if what != "ok: closed the connection (exit code 2)"}
+    assert not closed, closed
 
 
 class _Recorder:
