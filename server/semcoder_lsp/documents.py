@@ -2,44 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
-from .server import MAX_URI, NAME_MAX, SemcoderServer
-
-
-def path_problem(uri: str) -> str | None:
-    """Why the ``file:`` uri ``uri`` names no file semcoder can use (``SemcoderServer.path_of`` is
-    None), or None when it does or is no ``file:`` uri."""
-    if not uri.startswith("file:"):
-        return None
-    if len(uri) > MAX_URI:
-        return f"it is longer ({len(uri)} characters) than any path a file can have"
-    try:
-        path = to_fs_path(uri)
-    except Exception:  # noqa: BLE001 - whatever pygls makes of a malformed uri
-        return "it is not a valid file uri"
-    if not path:
-        return "it names no file"
-    if not os.path.isabs(path):
-        return "it is a relative uri; an editor names files by absolute uris (file:///…)"
-    if "\x00" in path:
-        return "its path holds a NUL character, which no file name can hold"
-    try:
-        os.fsencode(path)
-    except UnicodeEncodeError:
-        return "its path holds a lone surrogate, which no file name can hold"
-    longest = max(Path(path).parts, key=len, default="")
-    if len(os.fsencode(longest)) > NAME_MAX:
-        return f"a name in its path is longer ({len(longest)} characters) than a file name can be"
-    try:
-        Path(path).resolve()
-    except (ValueError, OSError, RuntimeError) as exc:
-        return f"its path cannot be resolved ({exc})"
-    return None
+from .server import SemcoderServer, path_problem
 
 
 def register(server: SemcoderServer) -> None:

@@ -113,7 +113,7 @@ class SemcoderServer(LanguageServer):
     @staticmethod
     def path_of(uri: str) -> str | None:
         """The resolved file system path of a ``file:`` uri (cached: every request asks); None for other
-        uris and for those no file can have (documents.path_problem says why)."""
+        uris and for those no file can have (path_problem says why)."""
         if len(uri) > MAX_URI:
             return None  # longer than any path the system can open; and the cache would keep it
         return _resolved_path(uri)
@@ -243,10 +243,40 @@ def build() -> SemcoderServer:
 
 @functools.lru_cache(maxsize=4096)
 def _resolved_path(uri: str) -> str | None:
-    try:
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        if not path or not os.path.isabs(path) or any(len(os.fsencode(p)) > NAME_MAX for p in Path(path).parts):
-            return None  # relative (to what?), or a name no file can have
-        return str(Path(path).resolve())
-    except (ValueError, OSError, RuntimeError):  # a NUL or a lone surrogate in it; a symlink loop
+    if not uri.startswith("file:") or path_problem(uri) is not None:
         return None
+    try:
+        return str(Path(to_fs_path(uri)).resolve())
+    except (ValueError, OSError, RuntimeError):  # resolved a moment ago: the file system changed meanwhile
+        return None
+
+
+def path_problem(uri: str) -> str | None:
+    """Why the ``file:`` uri ``uri`` names no file semcoder can use (then ``SemcoderServer.path_of`` is
+    None), or None when it does or is no ``file:`` uri. The one place that decides it."""
+    if not uri.startswith("file:"):
+        return None
+    if len(uri) > MAX_URI:
+        return f"it is longer ({len(uri)} characters) than any path a file can have"
+    try:
+        path = to_fs_path(uri)
+    except Exception:  # noqa: BLE001 - whatever pygls makes of a malformed uri
+        return "it is not a valid file uri"
+    if not path:
+        return "it names no file"
+    if not os.path.isabs(path):
+        return "it is a relative uri; an editor names files by absolute uris (file:///…)"
+    if "\x00" in path:
+        return "its path holds a NUL character, which no file name can hold"
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        return "its path holds a lone surrogate, which no file name can hold"
+    longest = max(Path(path).parts, key=len, default="")
+    if len(os.fsencode(longest)) > NAME_MAX:
+        return f"a name in its path is longer ({len(longest)} characters) than a file name can be"
+    try:
+        Path(path).resolve()
+    except (ValueError, OSError, RuntimeError) as exc:
+        return f"its path cannot be resolved ({exc})"
+    return None
