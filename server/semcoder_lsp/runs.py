@@ -26,6 +26,7 @@ from lsprotocol import types
 from semcoder_core.errors import SemcoderError
 from semcoder_core.planning import python_files
 from semcoder_core.pysource import MAX_CHARS as MAX_PLANNED_CHARS  # larger buffers are neither parsed nor planned
+from semcoder_core.pysource import Unparsable, compile_module
 from semcoder_core.sandbox import RunCancelled
 from semcoder_core.testruns import test_document
 
@@ -290,18 +291,17 @@ def odd_buffer(path: str, text: str) -> dict | None:
             "message": "not Python source: it contains null bytes (binary?)",
             "code": "syntax-error",
         }
-    try:  # compiled, not parsed: a fifth of the memory (no Python tree) in half the time, and errors that only
-        # the compiler finds (`return` outside a function) are caught before a run trips on them
-        compile(text, path, "exec", dont_inherit=True)
+    try:
+        compile_module(text, path)
+    except Unparsable as exc:
+        if "nested" in exc.msg:
+            return _left_out(path, _longest_line(text), 0, f"it is {exc.msg}")
+        return _left_out(path, 1, 0, exc.msg)
     except SyntaxError as exc:
         line = exc.lineno or 1
         column = (exc.offset or 1) - 1
         return {"line": line, "column": column, "message": exc.msg, "code": "syntax-error"}
-    except (MemoryError, RecursionError):
-        # e.g. `x = ` and 100,000 minus signs (MemoryError), or 1+1+... with 200,000 terms (RecursionError)
-        line = _longest_line(text)
-        return _left_out(path, line, 0, "it is too deeply nested for Python's parser")
-    except Exception as exc:  # noqa: BLE001 - whatever else the parser raises leaves the buffer out, with why
+    except Exception as exc:  # noqa: BLE001 - whatever else the compiler raises leaves the buffer out, with why
         return _left_out(path, 1, 0, f"Python's parser failed on it ({type(exc).__name__}: {str(exc)[:200]})")
     return None
 
