@@ -161,6 +161,8 @@ class _Plugin:
             self.current["exception"] = self.guard.timeout_exception()
             self.current["when"] = call.when
             return
+        if self.current.get("compare") is None:
+            self.current["compare"] = _unittest_compare(call.excinfo.tb)
         info = _exception_info(exc, self.guard.is_target)
         frames = traceback.extract_tb(call.excinfo.tb)
         info["traceback"] = [
@@ -224,9 +226,127 @@ def _failure(test: dict, report) -> dict:
     }
     compare = test.get("compare")
     if compare:
-        # By convention `assert actual == expected`.
-        failure.update(op=compare["op"], actual=compare["left"], expected=compare["right"])
+        actual, expected = compare["left"], compare["right"]  # `assert actual == expected`, pytest's convention
+        if _expected_first(failure["file"], failure["line"]):
+            actual, expected = expected, actual
+        failure.update(op=compare["op"], actual=actual, expected=expected)
     return failure
+
+
+# unittest's equality assertions: their (first, second) are what the test compared
+_UNITTEST_EQUAL = {
+    "assertEqual": "==",
+    "assertEquals": "==",
+    "assertListEqual": "==",
+    "assertTupleEqual": "==",
+    "assertDictEqual": "==",
+    "assertSetEqual": "==",
+    "assertSequenceEqual": "==",
+    "assertMultiLineEqual": "==",
+    "assertCountEqual": "==",
+    "assertAlmostEqual": "==",
+}
+
+
+def _unittest_compare(tb) -> dict | None:
+    """``{"op", "left", "right"}`` of a failed ``self.assertEqual(first, second)`` (and its kin): unittest's
+    message ("2 != 1") holds no values a reader can trust, its frame's locals do."""
+    while tb is not None:
+        frame = tb.tb_frame
+        op = _UNITTEST_EQUAL.get(frame.f_code.co_name)
+        if op and frame.f_code.co_filename.replace(os.sep, "/").endswith("unittest/case.py"):
+            names, code = frame.f_locals, frame.f_code
+            first, second = code.co_varnames[1:3] if code.co_argcount >= 3 else ("", "")  # after self
+            if first in names and second in names:  # (first, second), (list1, list2), (d1, d2), ...
+                return {
+                    "op": op,
+                    "left": _full_repr(names[first], 10_000),
+                    "right": _full_repr(names[second], 10_000),
+                }
+        tb = tb.tb_next
+    return None
+
+
+_EXPECTED_NAMES = ("expected", "expect", "want", "wanted", "exp", "correct", "reference", "truth", "golden", "should")
+_ACTUAL_NAMES = ("actual", "result", "res", "got", "output", "out", "observed", "ret", "returned", "computed")
+
+
+def _expected_first(file, line) -> bool:
+    """Whether the failing comparison at ``file:line`` puts the expected value first (``assert 4 == f(2)``,
+    ``self.assertEqual(expected, result)``). Decided by what each side is, not by its place: a literal is the
+    expected value (a literal, or a class built from literals: ``Receipt(total=243.0)``); then names
+    (``expected``, ``want`` / ``result``, ``got``). Unknown: False (the second is the expected value)."""
+    operands = _compared_operands(file, line)
+    if operands is None:
+        return False
+    first, second = operands
+    if _is_constant(first) != _is_constant(second):
+        return _is_constant(first)
+    first_expected = _named(first, _EXPECTED_NAMES) or _named(second, _ACTUAL_NAMES)
+    second_expected = _named(second, _EXPECTED_NAMES) or _named(first, _ACTUAL_NAMES)
+    if first_expected != second_expected:
+        return first_expected
+    return False
+
+
+def _is_literal(node) -> bool:
+    import ast
+
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _name_of(node) -> str:
+    import ast
+
+    while isinstance(node, ast.Subscript):  # expected[0]; a call's name says what it does, not what it holds
+        node = node.value
+    if isinstance(node, ast.Attribute):
+        return node.attr.lower()
+    return node.id.lower() if isinstance(node, ast.Name) else ""
+
+
+def _named(node, names) -> bool:
+    name = _name_of(node)
+    return any(name == n or name.startswith(n + "_") or name.endswith("_" + n) for n in names)
+
+
+def _is_constant(node) -> bool:
+    """A literal, or an instance of a class (a CapWords name) built from literals alone."""
+    import ast
+
+    if _is_literal(node):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    arguments = list(node.args) + [k.value for k in node.keywords]
+    return name[:1].isupper() and all(_is_literal(a) or _is_constant(a) for a in arguments)
+
+
+def _compared_operands(file, line):
+    """The two ast operands of the comparison that failed at ``file:line``: ``assert a == b`` or
+    ``self.assertEqual(a, b)``; None when there is no such statement there."""
+    import ast
+    import linecache
+
+    if not file or not line:
+        return None
+    try:
+        tree = ast.parse("".join(linecache.getlines(file)))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for node in ast.walk(tree):
+        if not hasattr(node, "lineno") or not node.lineno <= line <= (node.end_lineno or node.lineno):
+            continue
+        if isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare) and len(node.test.comparators) == 1:
+            return node.test.left, node.test.comparators[0]
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in _UNITTEST_EQUAL and len(node.args) >= 2:
+            return node.args[0], node.args[1]
+    return None
 
 
 def _summary(plugin: _Plugin, everything: bool = False) -> dict:
