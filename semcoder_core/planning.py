@@ -98,13 +98,33 @@ def file_facts(source: str, package: str = "") -> FileFacts:
             imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
     tests: list[str] = []
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_test_function(node):
             tests.append(node.name)
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):
-                    tests.append(f"{node.name}::{item.name}")
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test") and not _has_init(node):
+            tests.extend(
+                f"{node.name}::{item.name}"
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_test_function(item)
+            )
     return FileFacts(frozenset(imports), tuple(tests))
+
+
+def _is_test_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function pytest collects as a test: named ``test*`` and not a fixture (``@pytest.fixture`` on a
+    ``test_data`` function is a fixture, and planning it as a test made pytest answer "no test found")."""
+    if not node.name.startswith("test"):
+        return False
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in ("fixture", "yield_fixture"):
+            return False
+    return True
+
+
+def _has_init(node: ast.ClassDef) -> bool:
+    """pytest does not collect a ``Test*`` class with an ``__init__`` (it warns and skips it)."""
+    return any(isinstance(item, ast.FunctionDef) and item.name == "__init__" for item in node.body)
 
 
 class Planner:
