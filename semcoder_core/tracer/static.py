@@ -68,9 +68,8 @@ class _Binder(ast.NodeVisitor):
 
 def bound_names(source: str) -> dict[int, frozenset[str]]:
     """Map line number -> names that a statement starting on that line may bind or mutate."""
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return {}
     binder = _Binder()
     binder.visit(tree)
@@ -79,9 +78,8 @@ def bound_names(source: str) -> dict[int, frozenset[str]]:
 
 def qualnames(source: str) -> dict[tuple[int, str], str]:
     """(first line as code objects count it, name) -> qualified name; ``co_qualname`` exists only from 3.11."""
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return {}
     out: dict[tuple[int, str], str] = {}
 
@@ -131,9 +129,8 @@ def straight_predecessors(source: str) -> dict[int, int]:
     and nothing jumps to L. So L runs exactly as often as P, less the times P raised: once
     L's states are captured, its hits can be derived from P's instead of being counted.
     """
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return {}
     lines_with_statements: dict[int, int] = {}
     for node in ast.walk(tree):
@@ -200,9 +197,8 @@ def loop_heads(source: str) -> dict[int, tuple[int, int, int]]:
     entries = calls). The loop has no ``break``/``return``/``yield``/``try``/``with`` in its
     body, so it only ends by running out or by an exception, which RAISE events count.
     """
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return {}
     preds = straight_predecessors(source)
     out: dict[int, tuple[int, int, int]] = {}
@@ -249,9 +245,8 @@ def _straight_before(prev: ast.stmt, loop: ast.For) -> bool:
 def iteration_lines(source: str) -> frozenset[int]:
     """Lines where a ``for`` (statement or comprehension) takes the next item: a StopIteration raised
     there by an iterator's ``__next__`` is caught by the loop itself."""
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return frozenset()
     lines = set()
     for node in ast.walk(tree):
@@ -265,9 +260,8 @@ def iteration_lines(source: str) -> frozenset[int]:
 
 def one_line_loops(source: str) -> frozenset[int]:
     """``for`` statements whose body starts on the header's line (``for t in ts: s += t``)."""
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return frozenset()
     return frozenset(
         node.lineno
@@ -278,9 +272,8 @@ def one_line_loops(source: str) -> frozenset[int]:
 
 def for_heads(source: str) -> dict[int, int]:
     """``for`` line -> the first line of its body, where the body starts on a later line."""
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return {}
     out: dict[int, int] = {}
     for node in ast.walk(tree):
@@ -294,9 +287,8 @@ def for_heads(source: str) -> dict[int, int]:
 def statement_lines(source: str) -> dict[int, int]:
     """Each line of a statement that spans several (or of a compound statement's header) -> the line
     the statement starts on."""
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return {}
     out: dict[int, int] = {}
     for node in ast.walk(tree):
@@ -314,9 +306,8 @@ def statement_lines(source: str) -> dict[int, int]:
 def suspend_lines(source: str) -> frozenset[int]:
     """Lines that iterate or suspend (``for``/``async for`` headers and iterables, comprehensions, ``yield``,
     ``yield from``, ``await``): a StopIteration, StopAsyncIteration or GeneratorExit there is the machinery's."""
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return frozenset()
     lines = set(iteration_lines(source))
     for node in ast.walk(tree):
@@ -360,9 +351,8 @@ class ReturnFacts(NamedTuple):
 
 
 def return_facts(source: str) -> ReturnFacts:
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return ReturnFacts({}, frozenset(), {})
     starts = _statement_starts(tree)
     lines: dict[int, list[tuple[int, int, int]]] = {}
@@ -415,9 +405,8 @@ def branch_heads(source: str) -> dict[int, tuple[str, int, int, int]]:
 
     Lines whose outcome a line event cannot show (a one-line body other than ``return``) are left out.
     """
-    try:
-        tree = _tree(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return {}
     starts = _statement_starts(tree)
     out: dict[int, tuple[str, int, int, int]] = {}
@@ -483,9 +472,13 @@ class FileFacts(NamedTuple):
 
 
 @functools.lru_cache(maxsize=8)
-def _tree(source: str) -> ast.Module:
-    """One parse per text for all the analyses above (read-only walks of the same tree)."""
-    return ast.parse(source)
+def _tree(source: str) -> ast.Module | None:
+    """One parse per text for all the analyses above (read-only walks of the same tree); None for a text
+    that does not parse (remembered too: every analysis asks)."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
 
 
 @functools.lru_cache(maxsize=512)
