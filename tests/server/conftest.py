@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,35 +14,15 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from .processes import cmdline, process_tree
+
 SERVER = [sys.executable, "-m", "semcoder_lsp"]
 CLIENTS = ["visual-studio-code", "neovim"]
 
 
 def descendants(pid: int) -> list[str]:
     """Processes below ``pid`` (the server): its sandboxed runs and whatever they started."""
-    parent_of: dict[int, int] = {}
-    cmdline_of: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as fh:
-                    fields = fh.read().rsplit(b")", 1)[1].split()
-                if fields[0] == b"Z":
-                    continue  # exited, waiting to be reaped
-                parent_of[int(entry)] = int(fields[1])
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    cmdline_of[int(entry)] = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
-            except (OSError, IndexError, ValueError):
-                continue
-    found = []
-    for child in parent_of:
-        node = child
-        while node in parent_of and node > 1:
-            node = parent_of[node]
-            if node == pid:
-                found.append(f"{child}: {cmdline_of.get(child, '')[:160]}")
-                break
-    return found
+    return [f"{child}: {cmdline(child)}" for child, _ in process_tree(pid)]
 
 
 @dataclass
