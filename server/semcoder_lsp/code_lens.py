@@ -12,9 +12,9 @@ import threading
 from lsprotocol import types
 
 from semcoder_core.annotate import function_spans, top_level_functions
+from semcoder_core.pysource import MAX_CHARS
 from semcoder_core.tracer.schema import FunctionCalls
 
-from .runs import MAX_PLANNED_CHARS
 from .server import SemcoderServer
 from .state import Project, Run
 from .work import check
@@ -100,7 +100,7 @@ def register(server: SemcoderServer) -> None:
             return []
         project, path = found
         text, version = doc.source, doc.version or 0
-        if len(text) > MAX_PLANNED_CHARS:
+        if len(text) > MAX_CHARS:
             return []  # not code anyone runs tests on; its tree alone would take hundreds of MB
         runs = project.runs_for(path)
         selected = project.run_for(path)

@@ -25,8 +25,7 @@ from lsprotocol import types
 
 from semcoder_core.errors import SemcoderError
 from semcoder_core.planning import python_files
-from semcoder_core.pysource import MAX_CHARS as MAX_PLANNED_CHARS  # larger buffers are neither parsed nor planned
-from semcoder_core.pysource import Unparsable, compile_module
+from semcoder_core.pysource import MAX_CHARS, Unparsable, compile_module
 from semcoder_core.sandbox import RunCancelled
 from semcoder_core.testruns import test_document
 
@@ -141,7 +140,7 @@ class RunManager:
         read: Callable[[Path], str | None] = lambda p: overlay.get(str(p))  # noqa: E731
         nodes: list[str] = []
         for path in open_paths:
-            if len(overlay.get(path, "")) > MAX_PLANNED_CHARS:
+            if len(overlay.get(path, "")) > MAX_CHARS:
                 continue
             for node in project.planner.tests_for(Path(path), read):
                 if node not in nodes:
@@ -282,7 +281,7 @@ def odd_buffer(path: str, text: str) -> dict | None:
         line, column = _position(text, found.start())
         what = f"line {line} holds a lone surrogate (U+{ord(found.group()):04X}), which is not valid Unicode"
         return _left_out(path, line, column, what)
-    if len(text) > MAX_PLANNED_CHARS:
+    if len(text) > MAX_CHARS:
         return None  # not code anyone runs tests on; parsing it would only cost time
     if "\x00" in text:
         return {

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from semcoder_core.annotate import line_notes
+from semcoder_core.pysource import MAX_CHARS
 from semcoder_core.tracer.schema import FileLines
 
 from .lines import LineMap
-from .runs import MAX_PLANNED_CHARS
 from .server import SemcoderServer
 from .state import Project, Run
 
@@ -47,7 +47,7 @@ class View:
         key = (self.path, max_values)
         if key not in cache:
             source = self.run.texts.get(self.path, self.text)
-            if len(source) > MAX_PLANNED_CHARS:
+            if len(source) > MAX_CHARS:
                 source = ""  # too large to parse for branch outcomes: the states alone
             cache[key] = line_notes(self.path, source, self.file_lines, self.run.doc.get("calls") or [], max_values)
         return cache[key]
