@@ -18,7 +18,7 @@ import threading
 from typing import Iterator
 
 # A larger text is not parsed (generated data, not code that imports or tests): its tree would take
-# 50 MB per MB of text and its parse hold the interpreter for 0.8 s per MB. The largest modules of real
+# 50 MB per MB of text and its parse hold the interpreter for about 0.3 s per MB. The largest modules of real
 # libraries are under 500 KB (pandas/core/frame.py: 450 KB, 12,000 lines).
 MAX_CHARS = 1_000_000
 

@@ -41,7 +41,7 @@ def _return_freed_memory() -> None:
     buffers of a few MB come from the heap and stay in the process after they are freed; each worker
     thread also gets an arena of its own. A fixed 128 KB threshold and two arenas keep large buffers in
     their own mappings, given back when freed: with four 4 MB buffers edited, the peak went from 304 to
-    218 MB and what stayed from 246 to 160 MB (benchmarks/server_memory.py, tests/server/fuzz.py)."""
+    234 MB and what stayed from 246 to 167 MB (benchmarks/server_memory.py, tests/server/fuzz.py)."""
     if not sys.platform.startswith("linux"):
         return
     try:

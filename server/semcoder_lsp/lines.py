@@ -23,7 +23,7 @@ _DIFFLIB_BUDGET = 400_000  # and no more than this in all: past it, such pieces 
 
 
 class LineMap:
-    texts: object = None  # what the old text came from (the runs' texts), to tell a stale cache entry
+    texts: object = None  # the runs' texts the old text came from: kept alive, so their id in a cache key stays theirs
 
     def __init__(self, old: str, new: str) -> None:
         self.identical = old == new

@@ -112,7 +112,7 @@ class Project:
         key = (path, version, id(run.texts), hash(text))
         with self.lock:  # request work asks from threads
             found = self.line_maps.get(key)
-        if found is None or found.texts is not run.texts:
+        if found is None:
             found = LineMap(run.texts.get(path, text), text)
             found.texts = run.texts
             with self.lock:

@@ -12,9 +12,10 @@ RequestCancelled (-32800), as the LSP specifies.
 
 Threads share the GIL: Python code on them gives the loop its turn every switch
 interval (5 ms), but a parse is C code that holds the GIL until it ends (about
-90 ms for a 12,000-line module, 0.4 s near the 1 MB limit past which nothing is
-parsed), so a request may wait for one parse; each text is parsed once (results
-are cached by content) and parses run one at a time (semcoder_core.pysource).
+90 ms for a 12,000-line module, 0.26 s near the 1 MB limit past which nothing is
+parsed), so a request may wait for one parse. Each analysis (syntax check, planning,
+notes and lenses, code actions) parses a given text once, its results cached by
+content, and parses run one at a time (semcoder_core.pysource).
 """
 
 from __future__ import annotations

@@ -67,9 +67,9 @@ def library_module(functions: int, *, classes_every: int = 10, header: str = "")
 
 def module_of_lines(lines: int) -> str:
     """A library-shaped module of at least ``lines`` lines."""
-    text = library_module(1)
-    per_function = text.count("\n")
-    text = library_module(max(1, lines // max(per_function - 2, 1)))
+    functions = max(1, lines // 20)  # a function (and a tenth of a class) is about 22 lines
+    text = library_module(functions)
     while text.count("\n") < lines:
-        text = library_module(text.count("func_") + 50)
+        functions += 50
+        text = library_module(functions)
     return text
