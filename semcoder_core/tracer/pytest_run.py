@@ -275,7 +275,9 @@ def _expected_first(file, line) -> bool:
     """Whether the failing comparison at ``file:line`` puts the expected value first (``assert 4 == f(2)``,
     ``self.assertEqual(expected, result)``). Decided by what each side is, not by its place: a literal is the
     expected value (a literal, or a class built from literals: ``Receipt(total=243.0)``); then names
-    (``expected``, ``want`` / ``result``, ``got``). Unknown: False (the second is the expected value)."""
+    (``expected``, ``want`` / ``result``, ``got``); then the side that calls something holds the program's
+    value (inflection's suite writes ``assert camel == inflection.camelize(underscore)``). Unknown: False
+    (the second is the expected value, pytest's convention)."""
     operands = _compared_operands(file, line)
     if operands is None:
         return False
@@ -286,6 +288,8 @@ def _expected_first(file, line) -> bool:
     second_expected = _named(second, _EXPECTED_NAMES) or _named(first, _ACTUAL_NAMES)
     if first_expected != second_expected:
         return first_expected
+    if _calls(first) != _calls(second):  # `camel == camelize(word)`: the side that calls the code is the program's
+        return _calls(second)
     return False
 
 
@@ -309,22 +313,37 @@ def _name_of(node) -> str:
     return node.id.lower() if isinstance(node, ast.Name) else ""
 
 
+def _calls(node) -> bool:
+    import ast
+
+    return any(isinstance(n, ast.Call) for n in ast.walk(node))
+
+
 def _named(node, names) -> bool:
     name = _name_of(node)
     return any(name == n or name.startswith(n + "_") or name.endswith("_" + n) for n in names)
 
 
+_VALUE_TYPES = frozenset(
+    ("set", "frozenset", "list", "tuple", "dict", "int", "float", "complex", "str", "bytes", "range")
+    + ("datetime", "date", "time", "timedelta", "timezone")
+)
+
+
 def _is_constant(node) -> bool:
-    """A literal, or an instance of a class (a CapWords name) built from literals alone."""
+    """A literal, or a value built from constants alone: a class (a CapWords name, or a builtin or datetime
+    type) called with literals, such values and UPPER_CASE names (``datetime(2011, 12, 31, tzinfo=APIA)``)."""
     import ast
 
     if _is_literal(node):
         return True
+    if isinstance(node, ast.Name):
+        return node.id.isupper()
     if not isinstance(node, ast.Call):
         return False
     name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
     arguments = list(node.args) + [k.value for k in node.keywords]
-    return name[:1].isupper() and all(_is_literal(a) or _is_constant(a) for a in arguments)
+    return (name[:1].isupper() or name in _VALUE_TYPES) and all(_is_constant(a) for a in arguments)
 
 
 def _compared_operands(file, line):

@@ -10,6 +10,7 @@ import pytest
 from .test_cli import semcoder
 
 MODULE = """from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass
@@ -25,10 +26,16 @@ def double(x):
 
 def pair(x):
     return Pair(x, double(x))
+
+
+def day(x):
+    return date(2000, 1, double(x))
 """
 TESTS = """import unittest
 
-from calc import Pair, double, pair
+from datetime import date
+
+from calc import Pair, day, double, pair
 
 
 def test_actual_first():
@@ -48,6 +55,21 @@ def test_named_expected_first():
 def test_named_actual_first():
     got, want = double(2), 4
     assert got == want
+
+
+def test_unnamed_expected_first():
+    tripled = 4  # as inflection's suite writes it: assert camel == inflection.camelize(underscore)
+    assert tripled == double(2)
+
+
+def test_unnamed_actual_first():
+    doubled = 4
+    assert double(2) == doubled
+
+
+def test_stdlib_value_second():
+    stamp = day(2)  # as dateutil's suite writes it: assert dt_after == datetime(2011, 12, 31, tzinfo=APIA)
+    assert stamp == date(2000, 1, 4)
 
 
 def test_value_object_second():
@@ -89,6 +111,8 @@ def project(tmp_path_factory) -> Path:
         "test_expected_first",
         "test_named_expected_first",
         "test_named_actual_first",
+        "test_unnamed_expected_first",
+        "test_unnamed_actual_first",
         "TestCalc::test_unittest_actual_first",
         "TestCalc::test_unittest_expected_first",
     ],
@@ -106,9 +130,15 @@ def test_an_object_built_from_literals_is_the_expected_side(project: Path, test:
     assert (failure["expected"], failure["actual"]) == ("Pair(a=2, b=4)", "Pair(a=2, b=6)"), out.stdout[-2000:]
 
 
+def test_a_stdlib_value_built_from_literals_is_the_expected_side(project: Path):
+    out, doc = semcoder("trace", "tests/test_calc.py::test_stdlib_value_second", "--json", cwd=project)
+    failure = doc["test"]["failure"]
+    assert (failure["expected"], failure["actual"]) == ("datetime.date(2000, 1, 4)", "datetime.date(2000, 1, 6)")
+
+
 def test_unittest_failures_explain_like_asserts(project: Path):
     out, doc = semcoder("trace", "tests/test_calc.py::TestCalc::test_unittest_lists", "--json", cwd=project)
     assert (doc["test"]["failure"]["expected"], doc["test"]["failure"]["actual"]) == ("[2]", "[3]")
     out, _ = semcoder("explain", "tests/test_calc.py::TestCalc::test_unittest_expected_first", cwd=project)
     assert "expected `4`, got `6`" in out.stdout
-    assert "`calc.py:11` `y = x * 3` — `y = 6`, `x = 2`" in out.stdout  # the chain reaches the wrong line
+    assert "`calc.py:12` `y = x * 3` — `y = 6`, `x = 2`" in out.stdout  # the chain reaches the wrong line
