@@ -97,16 +97,39 @@ def file_facts(source: str, package: str = "") -> FileFacts:
                 imports.add(base)
             imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
     tests: list[str] = []
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_test_function(node):
             tests.append(node.name)
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test") and not _has_init(node):
-            tests.extend(
-                f"{node.name}::{item.name}"
-                for item in node.body
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_test_function(item)
-            )
+        elif isinstance(node, ast.ClassDef) and _is_test_class(node):
+            tests.extend(f"{node.name}::{name}" for name in _test_methods(node, classes))
     return FileFacts(frozenset(imports), tuple(tests))
+
+
+def _base_names(node: ast.ClassDef) -> list[str]:
+    return [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
+
+
+def _is_test_class(node: ast.ClassDef) -> bool:
+    """A class pytest collects: a unittest ``TestCase`` whatever its name (``LRUCacheTest(unittest.TestCase)``,
+    as cachetools and dateutil write them), else a ``Test*`` class without ``__init__``."""
+    if any(name.endswith("TestCase") for name in _base_names(node)):
+        return True
+    return node.name.startswith("Test") and not _has_init(node)
+
+
+def _test_methods(node: ast.ClassDef, classes: dict[str, ast.ClassDef], seen: frozenset = frozenset()) -> list[str]:
+    """Its test methods, and those it inherits from classes of the same module (mixins), in pytest's order."""
+    own = [
+        item.name
+        for item in node.body
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_test_function(item)
+    ]
+    inherited = []
+    for base in _base_names(node):
+        if base in classes and base not in seen:
+            inherited += [m for m in _test_methods(classes[base], classes, seen | {node.name}) if m not in own]
+    return own + [m for i, m in enumerate(inherited) if m not in inherited[:i]]
 
 
 def _is_test_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -1,5 +1,7 @@
-"""Planning names only what pytest collects as tests: never a fixture that is named like a test, nor a
-Test* class pytest skips; checked against pytest's own collection of the same file."""
+"""Planning names what pytest collects as tests: never a fixture that is named like a test, nor a Test* class
+pytest skips; unittest TestCases whatever their name, with the tests they inherit from mixins of the module;
+checked against pytest's own collection of the same file (benchmarks/realworld/reading.py does it on the
+pinned libraries)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from pathlib import Path
 
 from semcoder_core.planning import Planner
 
-TESTS = """import pytest
+TESTS = """import unittest
+
+import pytest
 
 from calc import double
 
@@ -33,6 +37,16 @@ class TestCalc:
         assert double(0) == 0
 
 
+class CacheMixin:  # not a test class itself; its tests run in the TestCase below
+    def test_from_mixin(self):
+        assert double(1) == 2
+
+
+class DoubleTests(unittest.TestCase, CacheMixin):  # a TestCase: collected whatever its name
+    def test_one(self):
+        self.assertEqual(double(1), 2)
+
+
 class TestHelper:  # not collected: it has an __init__
     def __init__(self):
         self.x = 1
@@ -54,5 +68,10 @@ def test_only_what_pytest_collects(tmp_path: Path):
         capture_output=True,
         text=True,
     ).stdout.splitlines()
-    assert planned == ["tests/test_calc.py::test_double", "tests/test_calc.py::TestCalc::test_zero"]
+    assert planned == [
+        "tests/test_calc.py::test_double",
+        "tests/test_calc.py::TestCalc::test_zero",
+        "tests/test_calc.py::DoubleTests::test_one",
+        "tests/test_calc.py::DoubleTests::test_from_mixin",
+    ]
     assert set(planned) == {line for line in collected if "::" in line}
