@@ -1,0 +1,128 @@
+"""The explanation as markdown: the failure, how it came about, and how it differs from passing tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..annotate import is_test_file
+from ..tracer.schema import Trace
+from .chain import _Chain
+from .context import _Context
+from .divergence import _Divergence
+from .reprs import _differences, _pairs, _short
+from .result import Explanation, Step
+
+
+def explain_failure(
+    doc: Trace, source_of: Callable[[str], str], project: Path, passing: Sequence[Trace] = ()
+) -> Explanation:
+    """Explain the failing test traced in ``doc`` (a ``testruns.test_document``).
+
+    ``source_of(path)`` gives a traced file's text; ``project`` is the root that ``file:line``
+    references are relative to; ``passing`` are trace documents of passing tests of the same code,
+    compared with the failing run to find where they part.
+    """
+    ctx = _Context(doc, source_of, project)
+    return _render(ctx, _Chain(ctx), passing)
+
+
+def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanation:
+    """The markdown: the failure, the chain built backwards from it, the first divergence."""
+    failure = ctx.failure_dict()
+    md: list[str] = []
+    name = failure["test"] or "the test"
+    status = ctx.doc.get("status")
+    md.append(f"**`{name}` {'timed out' if status == 'timeout' else 'fails'}.**")
+    md.append("")
+    md.append(_failure_text(ctx, failure))
+    code_ran = any(
+        not is_test_file(f) and any(e.get("hits") for e in lines.values())
+        for f, lines in (ctx.doc.get("lines") or {}).items()
+    )
+    blamed = chain.build_chain()
+    chain.ordered_steps()
+    line = (blamed[1], blamed[2]) if blamed is not None and blamed[0] != "asserted" else None
+    if line is None:
+        line = next(((s.file, s.line) for s in chain.steps if not is_test_file(s.file)), None)
+    if not (ctx.doc.get("lines") or {}):
+        md.append("")
+        md.append("The trace recorded no lines, so there is nothing more to show.")
+    elif not code_ran:
+        md.append("")
+        md.append("No code under test ran in this test (only the test's own lines were traced).")
+    if chain.steps:
+        md.append("")
+        md.append("**How it came about** (backwards from the failure):")
+        md.append("")
+        shown: set[tuple[str, str]] = set()
+        for index, step in enumerate(chain.steps, 1):
+            md.append(f"{index}. {_step_text(ctx, step, shown)}")
+    divergence = None
+    found = _Divergence(ctx, passing, chain.step_funcs, chain.blamed).first() if chain.steps else None
+    if found is not None:
+        divergence, run = found
+        md.append("")
+        where = ctx.where(divergence.file, divergence.line)
+        md.append(
+            f"**Compared with passing tests:** `{run}` passes through the same code; the first difference is at "
+            f"{where} `{divergence.text}`: {divergence.note}."
+        )
+    return Explanation("\n".join(md).rstrip() + "\n", failure, line, list(chain.steps), divergence)
+
+
+def _failure_text(ctx: _Context, failure: dict) -> str:
+    where = ctx.test_line()
+    at = ""
+    if where is not None:
+        text = ctx.source(where[0]).text(where[1])
+        at = f"At {ctx.where(*where)}" + (f" `{text}`" if text else "") + ": "
+    status = ctx.doc.get("status")
+    exc = ctx.exception
+    if status == "timeout":
+        message = (failure.get("message") or "did not finish in time").split("; it was running")[0]
+        place = ""
+        file, line = exc["file"], exc["line"]
+        if file and line:
+            text = ctx.source(file).text(int(line))
+            place = f"; when time ran out it was running {ctx.where(file, int(line))}"
+            place += f" `{text}`" if text else ""
+        return f"{at}it {message}{place}." if at else f"It {message}{place}."
+    if failure.get("expected") is not None and failure.get("actual") is not None:
+        text = f"{at}expected `{_short(failure['expected'], 200)}`, got `{_short(failure['actual'], 200)}`."
+        diffs = _differences(failure["expected"], failure["actual"])
+        if diffs:
+            parts = []
+            for key, exp, act in diffs[:4]:
+                if act is None:
+                    parts.append(f"`{key}` is missing (expected `{_short(exp or '')}`)")
+                elif exp is None:
+                    parts.append(f"`{key}` is not expected (got `{_short(act)}`)")
+                else:
+                    parts.append(f"`{key}`: expected `{_short(exp)}`, got `{_short(act)}`")
+            text += " Differences: " + "; ".join(parts) + "."
+        return text
+    message = failure.get("message") or exc.get("type") or status or "failed"
+    text = f"{at}{message}"
+    file, line = exc["file"], exc["line"]
+    if file and line and not is_test_file(file):
+        function = next((f.get("function") for f in reversed(exc.get("traceback") or [])), None)
+        text += f", raised at {ctx.where(file, int(line))}" + (f" in `{function}()`" if function else "")
+    return text + "."
+
+
+def _step_text(ctx: _Context, step: Step, shown: set[tuple[str, str]]) -> str:
+    """A chain step; values an earlier step showed already, and objects whose fields are shown, left out."""
+    text = f"{ctx.where(step.file, step.line)} `{_short(step.text, 100)}`"
+    if step.note:
+        text += f" — {step.note}"
+    bases = {k.partition(".")[0] for k in step.values if "." in k}
+    func = ctx.func_at(step.file, step.line)
+    own: set[str] = set()
+    if func is not None:
+        own = set(func.params) if step.line == func.first else set(func.facts(step.line).bound)
+    values = {k: v for k, v in step.values.items() if k in own or ((k, v) not in shown and k not in bases)}
+    shown.update(step.values.items())
+    if values:
+        text += ("; " if step.note else " — ") + _pairs(values)
+    return text
