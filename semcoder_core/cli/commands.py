@@ -161,71 +161,49 @@ def _backend(settings: Settings, args, required: bool = False):
 
 def fix(args, settings: Settings) -> int:
     """Search for fixes; print them (validated first). Never writes the project's files."""
-    from ..repair import search
+    from ..tasks.failing import fix_test
 
     target = _test_target(args.target, "fix")
     sandbox = settings.sandbox(target.project)
     backend = _backend(settings, args)
-    propose = None
-    notes: list[str] = []
-    if backend is not None:
-        from ..tasks.fixes import proposer
-
-        samples = args.samples or settings.model.samples
-        propose = proposer(backend, settings, samples, output.read_text, notes=notes)
     with output.progress(enabled=not args.json) as bar:
-        budget, workers = args.time_budget, args.workers
-        report = search(
+        fixed = fix_test(
             sandbox,
             target.project,
             target.node,
-            time_budget_s=budget,
-            workers=workers,
+            output.read_text,
             progress=bar.step,
-            propose=propose,
+            time_budget_s=args.time_budget,
+            workers=args.workers,
+            backend=backend,
+            settings=settings,
+            samples=args.samples,
         )
-    document = report.document(target.project)
-    if report.unknown_test:
-        document["message"] = no_test_message(target)
-    if backend is not None:
-        document["model"] = {"name": backend.name, "notes": notes}
+    document = fixed.document(target.project)
     if args.json:
         print(json.dumps(document))
     else:
         output.print_fix(document, target.node)
-    return 1 if report.status == "error" else 0
+    return 1 if fixed.report.status == "error" else 0
 
 
 def explain(args, settings: Settings) -> int:
     """Why a test fails, from its trace and the passing runs of the same code."""
-    from ..explain import explain_failure
-    from ..testruns import with_neighbours
+    from ..tasks.failing import explain_test
 
     target = _test_target(args.target, "explain")
     sandbox = settings.sandbox(target.project)
     with output.progress(enabled=not args.json) as bar:
-        bar.step(f"Tracing {target.node} and the tests that reach the same code")
-        failing, passing = with_neighbours(sandbox, target.project, target.node)
-    if failing is None:  # not collected: run it alone to say why
-        run = test_result(sandbox, target)
-        if no_test_found(run) is not None:
-            raise SemcoderError(no_test_message(target))
-        raise SemcoderError(
-            f"{target.node} could not run: {output.exception_summary(run.get('exception'), target.project)}"
+        explained = explain_test(
+            sandbox,
+            target.project,
+            target.node,
+            output.read_text,
+            progress=bar.step,
+            load_backend=lambda: _backend(settings, args),
+            settings=settings,
         )
-    document: dict = {"status": "passed", "markdown": f"`{target.node}` passes.", "failure": None}
-    if failing["status"] != "ok":
-        explanation = explain_failure(failing, output.read_text, target.project, passing)
-        document = {"status": "ok", "markdown": explanation.markdown, "failure": explanation.failure}
-        if explanation.line:
-            document["line"] = {"file": explanation.line[0], "line": explanation.line[1]}
-        backend = _backend(settings, args)
-        if backend is not None:
-            from ..tasks.fixes import model_section
-
-            section, error = model_section(backend, settings, failing, output.read_text)
-            document["markdown"] += "\n\n" + section
-            document["model"] = {"name": backend.name, "error": error}
+    document = explained.document()
     if args.json:
         print(json.dumps(document))
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Callable
 
 from lsprotocol import types
 
@@ -104,6 +105,17 @@ class _Streamer:
         self.loop.call_soon_threadsafe(self.ls.work_done_progress.report, self.token, report)
 
 
+def _reporter(ls: SemcoderServer, token: str | None, loop) -> Callable[[str], None]:
+    """A job's ``progress(text)``, from its worker thread: a work-done progress report."""
+
+    def progress(text: str) -> None:
+        if token is not None:
+            value = types.WorkDoneProgressReport(message=text)
+            loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
+
+    return progress
+
+
 async def _show_markdown(ls: SemcoderServer, path, markdown: str) -> bool:
     """Write ``markdown`` to ``path`` (a temp file, never the workspace) and ask the client to open it."""
     path.write_text(markdown, encoding="utf-8")
@@ -142,35 +154,52 @@ def register(server: SemcoderServer) -> None:
     @server.command("semcoder.explainFailure")
     async def explain_failure(ls: SemcoderServer, uri: str, node_id: str) -> dict:
         """Arguments ``uri, node id``: explain why that failing test fails, from its trace (and the
-        passing runs of the same code); the markdown opens as a document. Returns it too."""
-        from semcoder_core.explain import explain_failure as explain
+        passing runs of the same code), traced again on the buffers; the markdown opens as a document.
+        Returns it too. Cancelling the request kills the runs."""
+        from semcoder_core.tasks.failing import explain_test
 
-        project = ls.project_for(uri)
-        run = _failing(ls, uri, node_id)
-        assert project is not None
-        passing = [r.doc for r in (project.batch.runs if project.batch else []) if r.status == "ok"]
         follow_cancellation(ls)
-        explanation = await ls.runs.in_thread(lambda: explain(run.doc, ls.text_of, project.root, passing))
-        markdown = explanation.markdown
+        project = ls.project_for(uri)
+        _failing(ls, uri, node_id)
+        assert project is not None
+        overlay, _ = ls.runs.runnable(ls.overlay(project))  # what a test run would use (runs.odd_buffer)
         backend = ls.predictions.backend(project)
-        model = None
-        if backend is not None:
-            from semcoder_core.tasks.fixes import model_section
-
-            cancel = threading.Event()
-            token = await ls.runs.progress_begin(f"Asking {backend.name.rsplit('/', 1)[-1]} why it fails", cancel)
-            stream = _Streamer(ls, token, asyncio.get_running_loop())
-            try:
-                section, error = await ls.runs.in_thread(
-                    lambda: model_section(backend, project.settings, run.doc, ls.text_of, cancel, stream), cancel
-                )
-            finally:
-                ls.runs.progress_end(token, "done")
-            markdown += "\n\n" + section
-            model = {"name": backend.name, "error": error}
+        cancel = threading.Event()
+        token = await ls.runs.progress_begin(f"Explaining {node_id.rsplit('::', 1)[-1]}", cancel)
+        loop = asyncio.get_running_loop()
+        stream = _Streamer(ls, token, loop)
+        sandbox = project.settings.sandbox(project.root)
+        outcome = "cancelled"
+        try:
+            explained = await ls.runs.in_thread(
+                lambda: explain_test(
+                    sandbox,
+                    project.root,
+                    node_id,
+                    ls.text_of,
+                    overlay=overlay,
+                    cancel=cancel,
+                    progress=_reporter(ls, token, loop),
+                    load_backend=lambda: backend,
+                    settings=project.settings,
+                    on_text=stream,
+                ),
+                cancel,
+            )
+            outcome = "done"
+        except RunCancelled:
+            return {"status": "cancelled"}
+        finally:
+            ls.runs.progress_end(token, outcome)
         path = explanation_path(project, node_id)
-        shown = await _show_markdown(ls, path, markdown)
-        return {"status": "ok", "markdown": markdown, "path": str(path), "shown": shown, "model": model}
+        shown = await _show_markdown(ls, path, explained.markdown)
+        return {
+            "status": "ok",
+            "markdown": explained.markdown,
+            "path": str(path),
+            "shown": shown,
+            "model": explained.model,
+        }
 
     @server.command("semcoder.explainExecution")
     async def explain_execution(ls: SemcoderServer, uri: str, line: int, *rest: str) -> dict:
@@ -248,7 +277,7 @@ def register(server: SemcoderServer) -> None:
         """Arguments ``uri, node id``: search fixes (the unsaved buffers are the code to fix); each
         validated fix becomes a quick fix on the test's diagnostics, and the user is asked whether to
         apply one now. Nothing is written unless the user picks a fix. Cancelling stops the search."""
-        from semcoder_core.repair import search
+        from semcoder_core.tasks.failing import fix_test
 
         follow_cancellation(ls)
         project = ls.project_for(uri)
@@ -257,47 +286,35 @@ def register(server: SemcoderServer) -> None:
         overlay, _ = ls.runs.runnable(ls.overlay(project))  # what a test run would use (runs.odd_buffer)
         cancel = threading.Event()
         token = await ls.runs.progress_begin(f"Searching fixes for {node_id.rsplit('::', 1)[-1]}", cancel)
-        loop = asyncio.get_running_loop()
-
-        def progress(text: str) -> None:
-            if token is not None:
-                value = types.WorkDoneProgressReport(message=text)
-                loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
-
+        progress = _reporter(ls, token, asyncio.get_running_loop())
         sandbox = project.settings.sandbox(project.root)
         budget = project.settings.repair.time_budget_seconds
         backend = ls.predictions.backend(project)
-        propose, notes = None, []
-        if backend is not None:
-            from semcoder_core.tasks.fixes import proposer
-
-            source_of = lambda p: overlay.get(p) or ls.text_of(p)  # noqa: E731
-            propose = proposer(backend, project.settings, project.settings.model.samples, source_of, cancel, notes)
         outcome = "cancelled"
         try:
-            report = await ls.runs.in_thread(
-                lambda: search(
+            fixed = await ls.runs.in_thread(
+                lambda: fix_test(
                     sandbox,
                     project.root,
                     node_id,
-                    budget,
+                    ls.text_of,
                     overlay=overlay,
                     cancel=cancel,
                     progress=progress,
-                    propose=propose,
+                    time_budget_s=budget,
+                    backend=backend,
+                    settings=project.settings,
                 ),
                 cancel,
             )
-            outcome = report.message
+            outcome = fixed.report.message
         except RunCancelled:
             return {"status": "cancelled", "candidates": []}
         finally:
             ls.runs.progress_end(token, outcome)
-        project.fixes[node_id] = ("", report.candidates)
-        document = report.document(project.root)
-        if backend is not None:
-            document["model"] = {"name": backend.name, "notes": notes}
-        document["applied"] = await _offer(ls, project, run, report)
+        project.fixes[node_id] = ("", fixed.report.candidates)
+        document = fixed.document(project.root)
+        document["applied"] = await _offer(ls, project, run, fixed.report)
         return document
 
     @server.command("semcoder.runTimeline")
