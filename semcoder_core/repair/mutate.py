@@ -4,15 +4,19 @@ Each edit replaces the source segment of one node (or inserts or deletes a
 statement), so the rest of the line keeps its formatting and the diff shows the
 change alone. Operators follow the bugs people make: a wrong comparison or
 arithmetic operator, an off-by-one in a constant, index, slice or bound, a
-wrong variable, swapped arguments or operands, a negated or dropped condition,
-a missing guard or a missing update.
+wrong variable, swapped arguments, operands or tuple elements, the wrong one of a
+pair of methods (``startswith``/``endswith``), a missing ``.strip()``, ``abs()`` or
+``len()``, a constant that should be another of the module's, a negated or dropped
+condition, a missing guard or a missing update.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from ..pysource import MAX_CHARS, parse_module
 
@@ -58,6 +62,7 @@ _BINOP_TEXT = {
     ast.Mod: "%",
     ast.Pow: "**",
 }
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _DEFAULTS = ["0", "None", "[]", "0.0", "''", "{}", "False"]
 # the guard's default for a function annotated to return this (`-> float` returns 0.0, not 0)
 _DEFAULT_OF = {"float": "0.0", "int": "0", "list": "[]", "str": "''", "dict": "{}", "bool": "False", "Optional": "None"}
@@ -86,13 +91,17 @@ class _Text:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.lines = source.splitlines(keepends=True)
+        # split as the parser does: a form feed or a U+2028 in a line is no line break to it
+        self.lines = _LINE.findall(source)
 
     def col(self, line: int, byte_col: int) -> int:
         return len(self.lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ""
+        if getattr(node, "end_lineno", None) != getattr(node, "lineno", 0):
+            return ast.get_source_segment(self.source, node) or ""  # splits the whole text: rare
+        start, end = self.span(node)
+        return self.lines[node.lineno - 1][start:end]  # type: ignore[attr-defined]
 
     def replace(self, node: ast.AST, text: str) -> tuple[str, str, str] | None:
         """(new source, old line, new line) with ``node`` replaced by ``text``; single-line nodes only."""
@@ -107,6 +116,20 @@ class _Text:
         lines = list(self.lines)
         lines[node.lineno - 1] = new_line  # type: ignore[attr-defined]
         return "".join(lines), line.rstrip("\n"), new_line.rstrip("\n")
+
+    def splice(self, number: int, start: int, end: int, text: str) -> tuple[str, str, str] | None:
+        """(new source, old line, new line) with characters ``start:end`` of line ``number`` replaced."""
+        line = self.lines[number - 1]
+        new_line = line[:start] + text + line[end:]
+        if new_line == line:
+            return None
+        lines = list(self.lines)
+        lines[number - 1] = new_line
+        return "".join(lines), line.rstrip("\n"), new_line.rstrip("\n")
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        """A single-line node's character columns."""
+        return self.col(node.lineno, node.col_offset), self.col(node.lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
     def between(self, left: ast.AST, right: ast.AST, old: str, new: str) -> tuple[str, str, str] | None:
         """Replace the operator text ``old`` found between two nodes on one line with ``new``."""
@@ -157,11 +180,28 @@ def _statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
     return found
 
 
+def _statement_around(tree: ast.Module, line: int) -> ast.stmt | None:
+    """The innermost statement that starts before ``line`` and runs over it, but not its nested body."""
+    found = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno < line <= (node.end_lineno or 0):
+            if found is None or node.lineno >= found.lineno:
+                found = node
+    if found is None:
+        return None
+    bodies = [getattr(found, name, []) for name in ("body", "orelse", "finalbody", "handlers")]
+    if any(part.lineno <= line for body in bodies for part in body):
+        return None  # the line is in a body, a statement of its own (or a blank, a comment)
+    return found
+
+
 def _nodes_on(tree: ast.Module, line: int) -> list[ast.AST]:
     """Expression nodes that start and end on ``line``, outermost first."""
     stmt = _statement_at(tree, line)
     if stmt is None:
-        return []
+        stmt = _statement_around(tree, line)  # a continuation line: an element of a table, an argument
+        if stmt is None:
+            return []
     roots: list[ast.AST] = []
     if isinstance(stmt, (ast.If, ast.While)):
         roots = [stmt.test]
@@ -223,6 +263,7 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
         elif isinstance(node, ast.BoolOp) and len(node.values) == 2:
             old, new = ("and", "or") if isinstance(node.op, ast.And) else ("or", "and")
             yield "boolean", text.between(node.values[0], node.values[1], old, new)
+    yield from _calls(text, nodes)  # `startswith` for `endswith`, `min` for `max`
     # 2. off-by-one: constants, indices, bounds
     for node in nodes:
         if isinstance(node, ast.Constant) and type(node.value) is int:
@@ -272,7 +313,12 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
             yield "condition", text.replace(stmt.test, text.segment(stmt.test.operand))
         elif segment:
             yield "condition", text.replace(stmt.test, f"not ({segment})" if " " in segment else f"not {segment}")
-    # 6. statements: a missing guard at the top of the function, a missing update, a needless line
+    # 6. a missing `.strip()`, `abs()`, `len()`; swapped tuple elements; another of the module's constants
+    yield from _missing_calls(text, nodes, _Cues(func if func is not None else tree))
+    yield from _tuple_swaps(text, nodes, stmt)
+    yield from _constants(tree, text, nodes, line)
+    yield from _extra_calls(text, nodes)
+    # 7. statements: a missing guard at the top of the function, a missing update, a needless line
     if func is not None:
         yield from _guards(func, text, names)
     if stmt is not None and isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr)):
@@ -357,3 +403,320 @@ def _updates(loop: ast.For | ast.While, text: _Text):
         for counter in dict.fromkeys(counters):
             for step in ("+= 1", "-= 1"):
                 yield "update", _insert(text, after, indent_from=loop.body[0].lineno, block=[f"{counter} {step}"])
+
+
+# The wrong one of a pair people confuse: a method, or a builtin or module function (both ways).
+_PAIRS = [
+    ("startswith", "endswith"), ("append", "extend"), ("lower", "upper"), ("lstrip", "rstrip"), ("ljust", "rjust"),
+    ("removeprefix", "removesuffix"), ("find", "rfind"), ("index", "rindex"), ("split", "rsplit"),
+    ("partition", "rpartition"), ("keys", "values"), ("keys", "items"), ("values", "items"), ("match", "search"),
+    ("match", "fullmatch"), ("floor", "ceil"), ("bisect_left", "bisect_right"), ("min", "max"), ("any", "all"),
+]  # fmt: skip
+_ONE_WAY = [("appendleft", "append"), ("popleft", "pop"), ("bisect", "bisect_left")]  # `append` is no likely `popleft`
+_FUNCTIONS = {"min", "max", "any", "all", "floor", "ceil", "bisect_left", "bisect_right"}  # called by their name
+_OTHERS: dict[str, list[str]] = {}
+for _a, _b in [*_PAIRS, *[(b, a) for a, b in _PAIRS], *_ONE_WAY]:
+    _OTHERS.setdefault(_a, []).append(_b)
+# Methods only a string has: a name they are called on is a string (``.strip()`` may be missing).
+_STR_METHODS = {
+    "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "startswith", "endswith", "split", "rsplit",
+    "partition", "rpartition", "splitlines", "isdigit", "isalpha", "isalnum", "isspace", "encode",
+    "removeprefix", "removesuffix", "zfill", "ljust", "rjust", "center", "title", "capitalize",
+}  # fmt: skip
+# Calls whose result is a string, or (the splitters) whose parts are.
+_STR_RESULTS = {"strip", "lstrip", "rstrip", "lower", "upper", "casefold", "replace", "join", "format", "decode"}
+_SPLITTERS = {"split", "rsplit", "splitlines", "partition", "rpartition", "readlines"}
+_SEQUENCE_METHODS = {"append", "extend", "insert", "pop", "remove", "popleft", "appendleft", "sort"}
+_SEQUENCE_TYPES = ("list", "tuple", "dict", "set", "frozenset", "str", "Sequence", "List", "Tuple", "Dict", "Set")
+_UPPER = re.compile(r"[A-Z][A-Z0-9_]*[A-Z0-9]\Z")
+_EXTRA_CALLS = {"strip", "lower", "upper", "casefold", "lstrip", "rstrip"}
+# Per line: a busy line must not flood the search (checks run in waves of 48 or so).
+_MAX_MISSING_CALLS = 4
+_MAX_TUPLE_SWAPS = 3
+_MAX_CONSTANTS = 6
+_PER_CONSTANT = 3
+
+
+def _attribute_name_span(text: _Text, node: ast.Attribute) -> tuple[int, int] | None:
+    """Columns of the attribute's name (the last token of ``value.name``), if it is written as stored."""
+    if node.lineno != node.end_lineno:
+        return None
+    end = text.col(node.lineno, node.end_col_offset)  # type: ignore[arg-type]
+    start = end - len(node.attr)
+    return (start, end) if text.lines[node.lineno - 1][start:end] == node.attr else None
+
+
+def _calls(text: _Text, nodes: list[ast.AST]):
+    """The wrong one of a pair: ``startswith`` for ``endswith``, ``min`` for ``max``, ``pop()`` for ``pop(0)``."""
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            span = _attribute_name_span(text, func)
+            if span is not None:
+                for other in _OTHERS.get(func.attr, []):
+                    yield "method", text.splice(func.lineno, *span, other)
+            if func.attr == "pop" and not node.keywords and node.end_lineno == node.lineno:
+                if not node.args:  # `pop()` -> `pop(0)`: the end of a list for its start
+                    end = text.col(node.lineno, node.end_col_offset)  # type: ignore[arg-type]
+                    yield "method", text.splice(node.lineno, end - 1, end - 1, "0")
+                elif len(node.args) == 1 and ast.unparse(node.args[0]) in ("0", "-1"):  # the other end
+                    yield "method", text.replace(node.args[0], "" if ast.unparse(node.args[0]) == "0" else "0")
+        elif isinstance(func, ast.Name):
+            for other in _OTHERS.get(func.id, []) if func.id in _FUNCTIONS else []:
+                yield "function", text.replace(func, other)
+        sorts = isinstance(func, ast.Name) and func.id == "sorted" and len(node.args) == 1
+        sorts = sorts or isinstance(func, ast.Attribute) and func.attr == "sort" and not node.args
+        if sorts and not any(k.arg == "reverse" for k in node.keywords) and node.lineno == node.end_lineno:
+            end = text.col(node.lineno, node.end_col_offset) - 1  # type: ignore[arg-type]
+            if text.lines[node.lineno - 1][end] == ")":
+                joint = ", " if node.args or node.keywords else ""
+                yield "method", text.splice(node.lineno, end, end, f"{joint}reverse=True")
+
+
+class _Cues:
+    """What simple syntax says of a function's names: strings, sequences (``len`` applies), differences."""
+
+    def __init__(self, scope: ast.AST) -> None:
+        self.strings: set[str] = set()
+        self.splits: set[str] = set()  # whose items are strings: `parts = line.split(",")`
+        self.sequences: set[str] = set()
+        self.differences: set[str] = set()
+        for node in ast.walk(scope):
+            if isinstance(node, ast.arg) and node.annotation is not None:
+                self._annotated(node.arg, node.annotation)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                self._annotated(node.target.id, node.annotation)
+                if node.value is not None:
+                    self._assigned([node.target], node.value)
+            elif isinstance(node, ast.Assign):
+                self._assigned(node.targets, node.value)
+            elif isinstance(node, (ast.For, ast.comprehension)):
+                if isinstance(node.iter, ast.Name):
+                    self.sequences.add(node.iter.id)
+                elif _method_of(node.iter) in _SPLITTERS and isinstance(node.target, ast.Name):
+                    self.strings.add(node.target.id)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = node.func.value
+                if isinstance(owner, ast.Name):
+                    if node.func.attr in _STR_METHODS:
+                        self.strings.add(owner.id)
+                    elif node.func.attr in _SEQUENCE_METHODS:
+                        self.sequences.add(owner.id)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+                self.sequences.update(a.id for a in node.args if isinstance(a, ast.Name))
+            elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                if not isinstance(node.slice, ast.Constant) or type(node.slice.value) is int:
+                    self.sequences.add(node.value.id)
+
+    def _annotated(self, name: str, annotation: ast.expr) -> None:
+        written = ast.unparse(annotation)
+        if written == "str":
+            self.strings.add(name)
+        if written.startswith(_SEQUENCE_TYPES):
+            self.sequences.add(name)
+
+    def _assigned(self, targets: list[ast.expr], value: ast.expr) -> None:
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        parts = [e.id for t in targets if isinstance(t, ast.Tuple) for e in t.elts if isinstance(e, ast.Name)]
+        method = _method_of(value)
+        if method in ("partition", "rpartition"):
+            self.strings.update(parts)
+        if method in _SPLITTERS:
+            self.splits.update(names)
+            self.sequences.update(names)
+        if method in _STR_RESULTS or isinstance(value, ast.JoinedStr):
+            self.strings.update(names)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            self.strings.update(names)
+        if isinstance(value, (ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+            self.sequences.update(names)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            if value.func.id in ("list", "tuple", "dict", "set", "sorted"):
+                self.sequences.update(names)
+            elif value.func.id in ("str", "input", "repr"):
+                self.strings.update(names)
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Sub):
+            self.differences.update(names)
+
+
+def _method_of(node: ast.AST) -> str:
+    return node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else ""
+
+
+def _parents(nodes: list[ast.AST]) -> dict[int, ast.AST]:
+    parents: dict[int, ast.AST] = {}
+    for node in nodes:
+        for child in ast.iter_child_nodes(node):
+            parents.setdefault(id(child), node)
+    return parents
+
+
+def _missing_calls(text: _Text, nodes: list[ast.AST], cues: _Cues):
+    """A string not stripped (``value`` -> ``value.strip()``), a distance not ``abs``, a list not ``len``."""
+    parents = _parents(nodes)
+    count = 0
+    for node in nodes:
+        parent = parents.get(id(node))
+        edits: list[str] = []
+        segment = text.segment(node)
+        if not segment or isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
+            continue
+        called = isinstance(parent, ast.Call) and parent.func is node
+        owned = isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is node
+        stringy = isinstance(node, ast.Name) and node.id in cues.strings
+        stringy = stringy or (
+            isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in cues.splits
+        )
+        if stringy and not called and not owned:
+            edits += [f"{segment}.strip()", f"{segment}.lower()"]
+        in_abs = isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "abs"
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and not in_abs:
+            edits.append(f"abs({segment})")
+        elif isinstance(node, ast.Name) and node.id in cues.differences and isinstance(parent, ast.Compare):
+            edits.append(f"abs({segment})")
+        if (
+            isinstance(node, ast.Name)
+            and node.id in cues.sequences
+            and not called
+            and not owned
+            and _counted(node, parent)
+        ):
+            edits.append(f"len({segment})")
+        for edit in edits:
+            if count >= _MAX_MISSING_CALLS:
+                return
+            count += 1
+            yield "missing-call", text.replace(node, edit)
+
+
+def _counted(node: ast.AST, parent: ast.AST | None) -> bool:
+    """Whether ``node`` stands where a number is meant: an argument of ``range``, a bound, an operand."""
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name):
+        return parent.func.id == "range" and node in parent.args
+    if isinstance(parent, ast.Compare):
+        return all(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in parent.ops)
+    if isinstance(parent, ast.BinOp) and not isinstance(parent.op, ast.Mod):  # `"%s" % names` is no count
+        other = parent.right if parent.left is node else parent.left
+        return isinstance(other, ast.Constant) and type(other.value) is int
+    return False
+
+
+def _tuple_swaps(text: _Text, nodes: list[ast.AST], stmt: ast.stmt | None):
+    """Neighbouring elements of a tuple exchanged: ``return b, a``, ``(last, first)``, ``y, x = point``."""
+    parents = _parents(nodes)
+    tuples = [n for n in nodes if isinstance(n, ast.Tuple)]
+    if isinstance(stmt, (ast.For, ast.AsyncFor)) and isinstance(stmt.target, ast.Tuple):
+        tuples.insert(0, stmt.target)
+    count = 0
+    for node in tuples:
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name):
+            if parent.func.id in ("isinstance", "issubclass"):
+                continue  # the order of the types does not matter
+        elts = node.elts
+        if any(isinstance(e, ast.Starred) for e in elts) or any(e.lineno != e.end_lineno for e in elts):
+            continue
+        for left, right in zip(elts, elts[1:]):
+            if count >= _MAX_TUPLE_SWAPS or left.lineno != right.lineno:
+                break
+            first, second = text.segment(left), text.segment(right)
+            start, middle = text.span(left)
+            gap_end, end = text.span(right)
+            gap = text.lines[left.lineno - 1][middle:gap_end]  # type: ignore[attr-defined]
+            if not first or not second or first == second:
+                continue
+            result = text.splice(left.lineno, start, end, second + gap + first)  # type: ignore[attr-defined]
+            if result is not None and isinstance(stmt, ast.Assign) and _identity(result[2]):
+                continue  # `a, b = a, b` changes nothing
+            count += 1
+            yield "tuple-swap", result
+
+
+def _identity(line: str) -> bool:
+    try:
+        tree = ast.parse(line.strip())
+    except SyntaxError:
+        return False
+    stmt = tree.body[0] if tree.body else None
+    return isinstance(stmt, ast.Assign) and all(ast.dump(t) == ast.dump(stmt.value) for t in stmt.targets)
+
+
+def _module_constants(tree: ast.Module, text: _Text):
+    """The module's literals by (type, value): where each is written; its UPPER_CASE names with their value."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(n) for n in ast.walk(node))
+        elif isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                skip.add(id(body[0].value))  # a docstring
+    literals: dict[tuple[type, object], list[tuple[int, str]]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and id(node) not in skip and type(node.value) in (int, float, str, bytes):
+            if node.lineno == node.end_lineno:
+                literals.setdefault((type(node.value), node.value), []).append((node.lineno, text.segment(node)))
+    names: dict[str, tuple[int, str]] = {}
+    for stmt in tree.body:
+        targets = (
+            stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        )
+        value = getattr(stmt, "value", None)
+        for target in targets:
+            if isinstance(target, ast.Name) and _UPPER.match(target.id) and value is not None:
+                kind = type(value).__name__ + (type(value.value).__name__ if isinstance(value, ast.Constant) else "")
+                names.setdefault(target.id, (stmt.lineno, kind))
+    return literals, names, skip
+
+
+def _constants(tree: ast.Module, text: _Text, nodes: list[ast.AST], line: int):
+    """A literal that should be another of the module's, or an UPPER_CASE constant that should be another;
+    the likeliest few of each literal on the line, taken in turns (a busy table row gets no more)."""
+    if not any(isinstance(n, ast.Constant) or isinstance(n, ast.Name) and _UPPER.match(n.id) for n in nodes):
+        return
+    literals, names, skip = _module_constants(tree, text)
+    choices: list[tuple[ast.AST, list[str]]] = []
+    for node in nodes:
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, str, bytes):
+            if id(node) not in skip and len(text.segment(node)) <= 80:  # not a docstring, an f-string's part
+                choices.append((node, _other_literals(node, literals, line)))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
+            defined, kind = names[node.id]
+            words = set(node.id.split("_"))
+            ranked = sorted(
+                (-len(words & set(other.split("_"))), kind != other_kind, abs(at - defined), other)
+                for other, (at, other_kind) in names.items()
+                if other != node.id
+            )
+            choices.append((node, [other for *_, other in ranked[:_PER_CONSTANT]]))
+    turns = [(i, node, options[i]) for node, options in choices for i in range(len(options))]
+    for _, node, option in sorted(turns, key=lambda turn: turn[0])[:_MAX_CONSTANTS]:  # stable: line order
+        yield "constant", text.replace(node, option)
+
+
+def _other_literals(node: ast.Constant, literals: dict, line: int) -> list[str]:
+    """The module's other literals of the type of ``node``: a text the most like it (a typo: "payed" for
+    "paid"), a number the most used; then the nearest."""
+    value = node.value
+    close = {value + 1, value - 1} if type(value) is int else set()  # off-by-one's
+    ranked = []
+    for (kind, other), written_at in literals.items():
+        places = [(n, written) for n, written in written_at if n != line]  # elsewhere: not the line's own
+        if not places or kind is not type(value) or other == value or other in close or len(places[0][1]) > 40:
+            continue
+        written = places[0][1]
+        alike = round(SequenceMatcher(None, value, other).ratio(), 1) if isinstance(value, (str, bytes)) else 0
+        ranked.append((-alike, -len(places), min(abs(n - line) for n, _ in places), written))
+    return [written for *_, written in sorted(ranked)[:_PER_CONSTANT]]
+
+
+def _extra_calls(text: _Text, nodes: list[ast.AST]):
+    """A call that should not be there: ``name.lower()`` where the case matters."""
+    for node in nodes:
+        if isinstance(node, ast.Call) and not node.args and not node.keywords and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _EXTRA_CALLS:
+                segment = text.segment(node.func.value)
+                if segment:
+                    yield "extra-call", text.replace(node, segment)

@@ -1,0 +1,257 @@
+"""The operators for the small bugs people make in real code: the wrong one of a pair of methods, a missing
+``.strip()``/``abs()``/``len()``, swapped tuple elements, a constant that should be another of the module's."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from semcoder_core.config import Settings
+from semcoder_core.repair import search
+from semcoder_core.repair.mutate import mutants
+
+from .test_repair import project
+
+NEW = {"method", "function", "missing-call", "tuple-swap", "constant", "extra-call"}
+
+
+def edits(source: str, line: int) -> list[tuple[str, str]]:
+    return [(e.operator, e.after.strip()) for e in mutants(source, line)]
+
+
+def line_of(source: str, text: str) -> int:
+    return next(i for i, line in enumerate(source.splitlines(), start=1) if text in line)
+
+
+@pytest.mark.parametrize(
+    ("source", "buggy", "operator", "fixed"),
+    [
+        (
+            "def is_module(name):\n    return name.startswith('.py')\n",
+            "startswith",
+            "method",
+            "return name.endswith('.py')",
+        ),
+        (
+            "def flatten(rows):\n    out = []\n    for row in rows:\n        out.append(row)\n    return out\n",
+            "append",
+            "method",
+            "out.extend(row)",
+        ),
+        ("def shout(text):\n    return text.lower() + '!'\n", "lower", "method", "return text.upper() + '!'"),
+        (
+            "def names(table):\n    return sorted(table.keys(), key=len)\n",
+            "keys",
+            "method",
+            "return sorted(table.values(), key=len)",
+        ),
+        ("def first(queue):\n    return queue.pop()\n", "pop", "method", "return queue.pop(0)"),
+        ("def last(queue):\n    return queue.pop(0)\n", "pop", "method", "return queue.pop()"),
+        (
+            "def ranking(scores):\n    return sorted(scores)\n",
+            "sorted",
+            "method",
+            "return sorted(scores, reverse=True)",
+        ),
+        ("def best(scores):\n    return min(scores)\n", "min", "function", "return max(scores)"),
+        ("def every(flags):\n    return any(flags)\n", "any", "function", "return all(flags)"),
+    ],
+)
+def test_the_other_of_a_pair(source: str, buggy: str, operator: str, fixed: str):
+    assert (operator, fixed) in edits(source, line_of(source, buggy))
+
+
+def test_the_title_shows_the_line_before_and_after():
+    source = "def is_module(name):\n    return name.startswith('.py')\n"
+    (edit,) = [e for e in mutants(source, 2) if e.operator == "method"]
+    assert edit.title == "`return name.startswith('.py')` → `return name.endswith('.py')`"
+    assert edit.source == "def is_module(name):\n    return name.endswith('.py')\n"
+
+
+SETTINGS = """def parse_settings(text):
+    settings = {}
+    for raw in text.splitlines():
+        key, sep, value = raw.partition("=")
+        settings[key.strip()] = value
+    return settings
+"""
+
+
+def test_a_missing_strip_on_a_string_the_syntax_shows():
+    found = edits(SETTINGS, 5)
+    assert found.count(("missing-call", "settings[key.strip()] = value.strip()")) == 1
+    assert ("missing-call", "settings[key.strip()] = value.lower()") in found
+    # `settings` is a dict and `key` already has its call: neither gets one
+    called = [f for op, f in found if op == "missing-call"]
+    assert not [f for f in called if "settings.strip()" in f or "key.strip().strip()" in f]
+
+
+def test_a_missing_abs_on_a_difference():
+    source = "def close(a, b, tolerance):\n    return a - b < tolerance\n"
+    assert ("missing-call", "return abs(a - b) < tolerance") in edits(source, 2)
+    source = "def close(a, b, tolerance):\n    gap = a - b\n    return gap <= tolerance\n"
+    assert ("missing-call", "return abs(gap) <= tolerance") in edits(source, 3)
+
+
+def test_a_missing_len_only_where_the_name_is_a_sequence():
+    source = "def indices(items):\n    out = []\n    for i in range(items):\n        out.append(items[i])\n"
+    source += "    return out\n"
+    assert ("missing-call", "for i in range(len(items)):") in edits(source, 3)
+    source = "def within(index, names):\n    if index < names:\n        return names[index]\n"
+    assert ("missing-call", "if index < len(names):") in edits(source, 2)
+    # a number stays a number: `n` is never iterated, indexed, appended to or measured
+    source = "def count_to(n):\n    out = []\n    for i in range(n):\n        out.append(i)\n    return out\n"
+    assert not [f for op, f in edits(source, 3) if "len(" in f]
+
+
+@pytest.mark.parametrize(
+    ("source", "buggy", "fixed"),
+    [
+        ("def bounds(xs):\n    return max(xs), min(xs)\n", "return", "return min(xs), max(xs)"),
+        (
+            "def key(contact):\n    return (contact.first.casefold(), contact.last.casefold())\n",
+            "return",
+            "return (contact.last.casefold(), contact.first.casefold())",
+        ),
+        ("def size(shape):\n    height, width = shape\n    return width\n", "height", "width, height = shape"),
+        (
+            "def invert(table):\n    return {v: k for v, k in table.items()}\n",
+            "return",
+            "return {v: k for k, v in table.items()}",
+        ),
+        (
+            "def pairs(table):\n    for value, key in table.items():\n        print(key, value)\n",
+            "for",
+            "for key, value in table.items():",
+        ),
+    ],
+)
+def test_swapped_tuple_elements(source: str, buggy: str, fixed: str):
+    assert ("tuple-swap", fixed) in edits(source, line_of(source, buggy))
+
+
+def test_no_swap_of_isinstance_types_nor_an_assignment_to_itself():
+    source = "def check(x):\n    return isinstance(x, (int, float))\n"
+    assert not [op for op, _ in edits(source, 2) if op == "tuple-swap"]
+    source = "def step(a, b):\n    a, b = b, a + b\n    return a\n"
+    swapped = [f for op, f in edits(source, 2) if op == "tuple-swap"]
+    assert swapped == ["b, a = b, a + b", "a, b = a + b, b"]
+
+
+TABLE = '''"""Order states."""
+
+TRANSITIONS = {
+    "cart": {"checkout": "pending"},
+    "pending": {"pay": "payed", "cancel": "cancelled"},
+    "paid": {"ship": "shipped", "refund": "refunded"},
+}
+FINAL = {"cancelled", "refunded", "shipped"}
+'''
+
+
+def test_a_misspelt_string_becomes_the_one_the_module_uses_elsewhere():
+    # a row of a table: a continuation line of the statement, with no statement of its own
+    found = edits(TABLE, 5)
+    assert ("constant", '"pending": {"pay": "paid", "cancel": "cancelled"},') in found
+    assert len([op for op, _ in found if op == "constant"]) <= 6
+    # the docstring is no constant to use
+    assert not [f for _, f in found if "Order states" in f]
+
+
+def test_a_wrong_number_and_a_wrong_named_constant():
+    source = "WIDTH = 80\nHEIGHT = 24\nTAB = 8\n\n\ndef fits(line, rows):\n"
+    source += "    return len(line) <= HEIGHT and rows <= 80\n"
+    found = edits(source, 7)
+    assert ("constant", "return len(line) <= WIDTH and rows <= 80") in found
+    assert ("constant", "return len(line) <= HEIGHT and rows <= 24") in found
+    source = "MAX_WIDTH = 80\nMAX_HEIGHT = 24\nNAME = 'x'\n\n\ndef fits(line):\n    return len(line) <= MAX_HEIGHT\n"
+    constants = [f for op, f in edits(source, 7) if op == "constant"]
+    assert constants[0] == "return len(line) <= MAX_WIDTH"  # the most alike name first
+
+
+def test_an_extra_call_removed():
+    source = "def same(name, other):\n    return name.lower() == other\n"
+    assert ("extra-call", "return name == other") in edits(source, 2)
+
+
+def test_a_form_feed_is_no_line_break():
+    # the parser counts lines without it; a split on it would edit the wrong line
+    source = "import os\n\x0c\ndef is_module(name):  # \x0c here too\n    return name.startswith('.py')\n"
+    found = edits(source, 4)
+    assert ("method", "return name.endswith('.py')") in found
+
+
+BUSY = """import os
+
+LIMIT = 10
+NAMES = ("a", "b", "c")
+
+
+def busy(items, text, start, stop):
+    parts = text.split(",")
+    total = 0
+    for i in range(start, stop):
+        total += abs(len(parts[i].strip()) - LIMIT)
+    return (min(items), max(items), parts[0].startswith("x"), total - start, "y", 3, NAMES), items.pop(0)
+"""
+
+
+def test_busy_lines_get_a_bounded_number_of_new_edits_none_a_no_op_and_all_parse():
+    for number in range(1, len(BUSY.splitlines()) + 1):
+        found = list(mutants(BUSY, number))
+        new = [e for e in found if e.operator in NEW]
+        assert len(new) <= 20, (number, [e.after for e in new])
+        sources = [e.source for e in found]
+        assert len(sources) == len(set(sources)) and BUSY not in sources
+        for edit in found:
+            ast.parse(edit.source)
+            assert edit.before != edit.after
+    line = line_of(BUSY, "return (min")
+    new = [(e.operator, e.after.strip()) for e in mutants(BUSY, line) if e.operator in NEW]
+    operators = {op for op, _ in new}
+    assert operators >= {"method", "function", "missing-call", "tuple-swap", "constant"}
+    assert len([op for op, _ in new if op == "constant"]) <= 6
+    assert len([op for op, _ in new if op == "missing-call"]) <= 4
+    assert len([op for op, _ in new if op == "tuple-swap"]) <= 3
+
+
+LABELS = """def is_python(name):
+    return name.startswith(".py")
+
+
+def span(values):
+    return max(values), min(values)
+"""
+LABEL_TESTS = """from labels import is_python, span
+
+
+def test_a_python_file():
+    assert is_python("setup.py")
+
+
+def test_not_a_python_file():
+    assert not is_python(".pyrc")
+
+
+def test_span_is_low_then_high():
+    assert span([3, 1, 2]) == (1, 3)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_search_fixes_a_wrong_method_and_swapped_tuple_elements(tmp_path: Path):
+    root = project(tmp_path / "p", {"labels.py": LABELS, "tests/test_labels.py": LABEL_TESTS})
+    sandbox = Settings().sandbox(root)
+    report = search(sandbox, root, "tests/test_labels.py::test_a_python_file", time_budget_s=120)
+    assert report.status == "fixed", report.message
+    first = report.candidates[0]
+    assert first.validated and first.edit.operator == "method"
+    assert '-    return name.startswith(".py")\n+    return name.endswith(".py")\n' in first.diff(root)
+    report = search(sandbox, root, "tests/test_labels.py::test_span_is_low_then_high", time_budget_s=120)
+    assert report.status == "fixed", report.message
+    fixed = [c for c in report.candidates if c.edit.operator == "tuple-swap"]
+    assert fixed and fixed[0].validated
+    assert "-    return max(values), min(values)\n+    return min(values), max(values)\n" in fixed[0].diff(root)
