@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -122,6 +124,66 @@ def test_document(test: TestResult, run: PytestRun, tests_run: int) -> Trace:
     }
 
 
+@dataclass
+class Neighbourhood:
+    """One traced run around a failing test: the test, the passing tests that reach the same code,
+    and the other failing tests that were asked for (by node id)."""
+
+    failing: Trace | None
+    passing: list[Trace] = field(default_factory=list)
+    others: dict[str, Trace] = field(default_factory=dict)
+
+
+def neighbourhood(
+    sandbox: Sandbox,
+    project: Path,
+    node: str,
+    overlay: dict[str, str] | None = None,
+    cancel: threading.Event | None = None,
+    failing: Sequence[str] = (),
+    test_timeouts: dict[str, float] | None = None,
+    total_timeout_s: float | None = None,
+) -> Neighbourhood:
+    """Trace ``node``, the passing tests that reach the modules its test file imports (found
+    statically; those of its own file and class first) and the other ``failing`` tests, in one
+    pytest run. ``test_timeouts`` shortens the limit of tests known to hang; ``total_timeout_s``
+    bounds the run (the tests are run in the order above, so the ones cut off are the farthest)."""
+    from .planning import Planner
+
+    overlay = overlay or {}
+    others = [n for n in failing if n != node]
+    related = [n for n in Planner(project).neighbours(node, lambda p: overlay.get(str(p))) if n not in others]
+    related = sorted(related, key=lambda n: node_distance(node, n))[:200]
+    run = sandbox.run_tests(
+        [node, *others, *related],
+        trace=True,
+        overlay=overlay,
+        cancel=cancel,
+        test_timeouts=test_timeouts,
+        total_timeout_s=total_timeout_s,
+    )
+    tests = run.get("tests") or []
+    mine = [t for t in tests if t["nodeid"] == node or t["nodeid"].startswith(node + "[")]
+    if not mine:
+        return Neighbourhood(None)
+    wanted = set(others)
+    return Neighbourhood(
+        test_document(mine[0], run, 1),
+        [test_document(t, run, 1) for t in tests if t["outcome"] == "passed" and t not in mine],
+        {t["nodeid"]: test_document(t, run, 1) for t in tests if t["nodeid"] in wanted and t not in mine},
+    )
+
+
+def node_distance(node: str, other: str) -> int:
+    """0: the same test function (another parametrization), 1: the same class, 2: the same file, 3: elsewhere."""
+    base, mine = node.partition("[")[0], other.partition("[")[0]
+    if base == mine:
+        return 0
+    if mine.rpartition("::")[0] == base.rpartition("::")[0] and base.count("::") > 1:
+        return 1
+    return 2 if mine.partition("::")[0] == base.partition("::")[0] else 3
+
+
 def with_neighbours(
     sandbox: Sandbox,
     project: Path,
@@ -131,18 +193,8 @@ def with_neighbours(
 ) -> tuple[Trace | None, list[Trace]]:
     """The traced failing test, and the traced passing tests that reach the modules its test file
     imports (found statically): what explanations and fault localisation compare. One pytest run."""
-    from .planning import Planner
-
-    overlay = overlay or {}
-    related = Planner(project).neighbours(node, lambda p: overlay.get(str(p)))[:200]
-    run = sandbox.run_tests([node, *related], trace=True, overlay=overlay, cancel=cancel)
-    tests = run.get("tests") or []
-    mine = [t for t in tests if t["nodeid"] == node or t["nodeid"].startswith(node + "[")]
-    if not mine:
-        return None, []
-    doc = test_document(mine[0], run, 1)
-    passing = [test_document(t, run, 1) for t in tests if t["outcome"] == "passed" and t not in mine]
-    return doc, passing
+    found = neighbourhood(sandbox, project, node, overlay, cancel)
+    return found.failing, found.passing
 
 
 # Not pytest tests, whatever their names (a test module may import them).

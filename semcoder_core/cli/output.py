@@ -406,12 +406,21 @@ def print_fix(document: dict, node: str) -> None:
         head = f"✓ {node}: {document['message']} ({document['checked']} candidates in {document['duration_s']:.1f} s)"
         console.print(Text(head, style="green"))
     else:
-        console.print(Text(f"✗ {node}: {document['message']}", style="yellow" if document["status"] else "red"))
+        style = "yellow" if document["status"] in ("not-fixed", "partial") else "red"
+        console.print(
+            Text(f"{'~' if document['status'] == 'partial' else '✗'} {node}: {document['message']}", style=style)
+        )
     if document.get("flaky"):
         console.print(Text("  flaky: " + ", ".join(document["flaky"]), style="yellow"))
     for candidate in candidates:
         passed = f"{candidate['tests_passed']}/{candidate['tests_run']} tests pass"
-        console.print(Text(f"  Fix (validated: {passed}): {candidate['title']}", style="bold"))
+        if candidate.get("partial"):
+            still = candidate["still_failing"]
+            left = ", ".join(n.rsplit("::", 1)[-1] for n in still)
+            head = f"  Partial fix (validated: {passed}; {left} still fail{'s' if len(still) == 1 else ''})"
+            console.print(Text(f"{head}: {candidate['title']}", style="bold yellow"))
+        else:
+            console.print(Text(f"  Fix (validated: {passed}): {candidate['title']}", style="bold"))
         for line in candidate["diff"].splitlines():
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
             console.print(Text("    " + line, style=style))

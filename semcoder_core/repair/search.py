@@ -26,15 +26,16 @@ from pathlib import Path
 
 from ..findings import wrong_value_origin
 from ..sandbox import RunCancelled, Sandbox
-from ..testruns import with_neighbours
+from ..testruns import neighbourhood, node_distance
 from ..tracer.schema import Trace
-from .localize import Suspect, localize
+from .localize import Suspect, covered, localize
 from .mutate import Edit, mutants
 
-BATCH = 24  # candidates per worker run: one pytest start-up (about a second) for each batch
 # Likely edits first, across the top lines: a one-token change before a new statement.
 _TIER = {"comparison": 0, "boolean": 0, "arithmetic": 0, "off-by-one": 0, "variable": 1, "swap": 1, "condition": 1}
 TOP_LINES = 12
+MAX_OTHER_TARGETS = 40  # other failing tests traced to see whether they run the suspect lines
+HUNG_TRACE_S = 3.0  # how long a test that hung is traced: enough to see the loop
 MAX_CANDIDATES = 600
 
 
@@ -49,6 +50,7 @@ class Candidate:
     tests_passed: int = 0
     note: str = ""
     origin: str = ""  # who proposed it: "" for a mutation operator, "model:<name>" for a model
+    still_failing: list[str] = field(default_factory=list)  # targets it leaves failing: a partial fix
 
     def diff(self, project: Path) -> str:
         rel = os.path.relpath(self.file, project)
@@ -81,12 +83,14 @@ class Candidate:
             "line": self.edit.line,
             "title": f"{os.path.relpath(self.file, project)}:{self.edit.line} {self.edit.title}",
             "score": self.suspect.score,
+            "partial": bool(self.still_failing),
+            "still_failing": self.still_failing,
         }
 
 
 @dataclass
 class FixReport:
-    status: str  # fixed | not-fixed | error
+    status: str  # fixed | partial (only fixes that leave some targets failing) | not-fixed | error
     message: str = ""
     candidates: list[Candidate] = field(default_factory=list)  # validated first
     suspects: list[Suspect] = field(default_factory=list)
@@ -98,9 +102,14 @@ class FixReport:
     flaky_candidates: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)  # done / timeout / crashed / memory-limit
     unknown_test: bool = False  # pytest does not know the node id (the CLI says how to list the tests)
+    targets: list[str] = field(default_factory=list)  # the failing tests that run the suspect lines
 
     def count(self, result: dict) -> None:
+        """Tally how a candidate's runs ended: ``done``, or cut off (``timeout``: the run or one of
+        its tests ran out of time; ``crashed``, ``memory-limit``)."""
         status = result.get("status", "missing")
+        if status == "done" and any("timeout" in tests.values() for tests in result.get("stages") or []):
+            status = "timeout"
         self.outcomes[status] = self.outcomes.get(status, 0) + 1
 
     def document(self, project: Path) -> dict:
@@ -116,6 +125,7 @@ class FixReport:
             "rejected": [c.document(project) for c in self.rejected],
             "flaky_candidates": self.flaky_candidates,
             "outcomes": self.outcomes,
+            "targets": self.targets,
         }
 
 
@@ -132,7 +142,8 @@ def search(
     propose: Callable[[Trace], list[tuple[str, str, str]]] | None = None,
 ) -> FixReport:
     """Fixes of the failing test ``node_id``; ``overlay`` maps files to unsaved text that replaces
-    them (the editor's buffers), ``cancel`` stops the search (its runs are killed).
+    them (the editor's buffers), ``cancel`` stops the search (its runs are killed). The search
+    ends by ``time_budget_s`` (every run is cut off at the deadline).
 
     ``propose(failing_test_document)`` may add whole-file candidates ``(file, new_text, origin)`` (a
     model's fixes); they are checked first, by the same stages as every mutant."""
@@ -140,32 +151,60 @@ def search(
     started = time.monotonic()
     deadline = started + time_budget_s
     workers = workers or max(1, min(4, os.cpu_count() or 1))
-    # 1. baseline
+    # 1. baseline: the tests as they are; a test that hangs ends at the run's per-test limit and
+    # is a failing test. Two more runs (flaky tests) go on beside the localisation.
     progress("Running the tests as they are")
-    base = sandbox.check_candidates([], [(f"base{i}", overlay) for i in range(3)], max(30.0, time_budget_s), cancel)
-    runs = [base[f"base{i}"] for i in range(3)]
-    if any(r["status"] != "done" for r in runs):
-        bad = next(r for r in runs if r["status"] != "done")
-        return FixReport("error", f"the tests could not run as they are ({bad['status']})")
+    first = _first_run(sandbox, overlay, time_budget_s, cancel)
+    if isinstance(first, str):
+        return FixReport("error", first)
+    hung = sorted(n for n, outcome in first["tests"].items() if outcome == "timeout")
+    target = _match(node_id, set(first["tests"]))
+    if target is None:
+        return FixReport("error", f"pytest found no test {node_id}", unknown_test=True)
+    side = ThreadPoolExecutor(max_workers=1)
+    try:
+        more = side.submit(_more_runs, sandbox, overlay, time_budget_s, cancel, hung)
+        located: tuple[list[Suspect], Trace | None, list[str]] = ([], None, [target])
+        if first["tests"][target] not in ("passed", "skipped"):  # (passing: flaky, or nothing to fix)
+            # 2. localise, and the failing tests that run the suspect lines: the targets a fix should fix
+            progress("Tracing the failing tests and the tests that reach the same code")
+            failing_once = [n for n, outcome in first["tests"].items() if outcome in FAILED]
+            located = _localize(sandbox, project, target, failing_once, hung, overlay, cancel, deadline)
+        others_runs = more.result()
+    finally:
+        side.shutdown(wait=True)
+    if isinstance(others_runs, str):
+        return FixReport("error", others_runs)
+    runs = [first, *others_runs]
     outcomes = [r["tests"] for r in runs]
     names = set().union(*outcomes)
     flaky = sorted(n for n in names if len({o.get(n) for o in outcomes}) > 1)
-    target = _match(node_id, names)
-    if target is None:
-        return FixReport("error", f"pytest found no test {node_id}", unknown_test=True)
     if target in flaky:
         return FixReport("not-fixed", f"{target} is flaky: it passed and failed in three identical runs", flaky=flaky)
-    if outcomes[0][target] in ("passed", "skipped"):
+    if first["tests"][target] in ("passed", "skipped"):
         return FixReport("not-fixed", f"{target} passes: nothing to fix")
     passing = sorted(n for n in names if all(o.get(n) == "passed" for o in outcomes))
-    # The failing test alone first; a candidate that passes it runs every test three times over.
-    stages = [{"node_ids": [target], "require": [target]}] + [{"node_ids": [], "require": [target, *passing]}] * 3
-    limit = round(max(2.0, 5 * max(r["duration_s"] for r in runs) + 1.0), 2)
-    # 2. localise
-    progress("Tracing the failing test and the tests that reach the same code")
-    suspects, origin, failing_doc = _localize(sandbox, project, target, overlay, cancel)
+    durations: dict[str, float] = {}
+    for run in runs:
+        for name, seconds in (run.get("durations") or {}).items():
+            durations[name] = max(durations.get(name, 0.0), seconds)
+    run_s = max(r.get("duration_s", 0.0) for r in others_runs)
+    # A candidate's tests get a limit calibrated on their own time; a test that hung gets a short one.
+    longest = max((durations.get(n, 0.0) for n in passing), default=0.0)
+    hang_limit = round(min(sandbox.limits.timeout_s, max(2.0, 3 * longest + 1.0)), 2)
+    limits = {n: round(max(1.0, 5 * d + 1.0), 2) for n, d in durations.items() if n not in hung}
+    suspects, failing_doc, targets = located
+    targets = [n for n in targets if n not in flaky or n == target]
     if not suspects:
         return FixReport("not-fixed", "the failing test ran no code outside the tests", flaky=flaky)
+    others = [n for n in targets if n != target]
+    # The chosen test alone first; a candidate that passes it runs the other targets and every
+    # passing test three times over (a flaky pass is not a fix). Tests that hung and are not
+    # targets are left out of those runs.
+    idle = [n for n in hung if n not in targets]
+    everything = {"node_ids": [], "require": [target, *passing], "deselect": idle}
+    stages = [{"node_ids": [target], "require": [target]}] + [everything] * 3
+    per_run = round(5 * run_s + 1.0 + hang_limit * len([n for n in hung if n in targets]), 2)
     # 3. candidates: a model's proposals first, then the mutants
     edits: list[Candidate] = []
     if propose is not None and failing_doc is not None:
@@ -179,50 +218,56 @@ def search(
             if len(edits) >= MAX_CANDIDATES:
                 break
     edits[proposed:] = sorted(edits[proposed:], key=lambda c: _TIER.get(c.edit.operator, 2))  # stable
-    report = FixReport("not-fixed", suspects=suspects, flaky=flaky, candidate_timeout_s=limit)
-    fixes: list[Candidate] = []
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        position = 0
-        while position < len(edits) and time.monotonic() < deadline and not fixes:
-            wave = edits[position : position + BATCH * workers]
-            position += len(wave)
-            progress(f"Checking candidates {position}/{len(edits)} ({len(fixes)} validated)")
-            batches = [wave[i : i + BATCH] for i in range(0, len(wave), BATCH)]
-            if cancel is not None and cancel.is_set():
-                raise RunCancelled("the search was cancelled")
-            results = list(pool.map(lambda b: _check(sandbox, b, limit, stages, overlay, cancel), batches))
-            report.checked += len(wave)
-            survivors = []
-            for batch in results:
-                for candidate, result in batch:
-                    report.count(result)
-                    runs = result.get("stages") or []
-                    if len(runs) < 2:
-                        continue  # the failing test still fails (or the candidate timed out, crashed)
-                    full = runs[1:]
-                    candidate.tests_run = len(full[0])
-                    candidate.tests_passed = sum(1 for v in full[0].values() if v == "passed")
-                    if len(full) == 3 and all(_keeps(t, target, passing) for t in full):
-                        survivors.append(candidate)
-                    elif any(_keeps(t, target, passing) for t in full):
-                        report.flaky_candidates += 1  # passed only sometimes: not a fix
-                    else:
-                        report.rejected.append(candidate)  # made the test pass, broke another
-            survivors.sort(key=lambda c: (_TIER.get(c.edit.operator, 2), c.size, -c.suspect.score))
-            for candidate in survivors[:max_fixes]:
-                candidate.validated = True
-                fixes.append(candidate)
-    finally:
-        pool.shutdown(wait=True)
-    # A one-token change of an operator or bound before a swap or a new statement (a swap at the call
-    # site often makes the caller compensate for the callee's bug); then the smallest change.
-    fixes.sort(key=lambda c: (_TIER.get(c.edit.operator, 2), c.size, -c.suspect.score, c.edit.line))
-    report.candidates = fixes
+    report = FixReport(
+        "not-fixed", suspects=suspects, flaky=flaky, candidate_timeout_s=per_run, targets=[target, *others]
+    )
+    checker = _Checker(edits, target, others, passing, max_fixes, deadline, cancel, report)
+    if time.monotonic() < deadline:
+        progress(f"Checking {len(edits)} candidates")
+        shares = [list(enumerate(edits))[i::workers] for i in range(workers)]
+
+        def work(share: list[tuple[int, Candidate]]) -> None:
+            items = [(str(i), {**overlay, c.file: c.edit.source}) for i, c in share]
+            sandbox.check_candidates(
+                [],
+                items,
+                per_run,
+                cancel,
+                stages,
+                test_timeouts=limits,
+                test_timeout_s=hang_limit,
+                on_result=lambda result: checker.take(result, progress),
+                stop=checker.done,
+            )
+
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            list(pool.map(work, [share for share in shares if share]))
+        finally:
+            pool.shutdown(wait=True)
+    if cancel is not None and cancel.is_set():
+        raise RunCancelled("the search was cancelled")
+    # A fix of every target before a partial one; then a one-token change of an operator or bound
+    # before a swap or a new statement (a swap at the call site often makes the caller compensate
+    # for the callee's bug); then the smallest change.
+    fixes = sorted(checker.fixes, key=lambda c: (len(c.still_failing), *_rank(c)))
+    report.candidates = fixes[:max_fixes]
+    for candidate in report.candidates:
+        candidate.validated = True
     report.duration_s = time.monotonic() - started
-    if fixes:
+    full = [c for c in report.candidates if not c.still_failing]
+    if full:
         report.status = "fixed"
-        report.message = f"{len(fixes)} validated fix{'es' if len(fixes) != 1 else ''}"
+        report.message = f"{len(full)} validated fix{'es' if len(full) != 1 else ''}"
+        if len(full) < len(report.candidates):
+            report.message += f" and {len(report.candidates) - len(full)} partial"
+    elif report.candidates:
+        report.status = "partial"
+        left = min(len(c.still_failing) for c in report.candidates)
+        report.message = (
+            f"only partial fixes: the best leaves {left} of the {len(targets)} failing tests that run the "
+            f"suspect lines failing"
+        )
     elif report.checked < len(edits):
         report.message = f"no validated fix within {time_budget_s:g} s ({report.checked} of {len(edits)} checked)"
     else:
@@ -230,24 +275,125 @@ def search(
     return report
 
 
+FAILED = ("failed", "error", "timeout", "crashed", "memory-limit")
+
+
+def _first_run(
+    sandbox: Sandbox, overlay: dict[str, str], budget_s: float, cancel: threading.Event | None
+) -> dict | str:
+    """The tests as they are, once, each under the run's per-test limit (a test that hangs ends
+    there); or why they could not run."""
+    probe = sandbox.limits.timeout_s
+    first = sandbox.check_candidates([], [("base0", overlay)], max(30.0, budget_s), cancel, test_timeout_s=probe)
+    result = first.get("base0", {})
+    if result.get("status") != "done":
+        return f"the tests could not run as they are ({result.get('status', 'missing')})"
+    return result
+
+
+def _more_runs(
+    sandbox: Sandbox, overlay: dict[str, str], budget_s: float, cancel: threading.Event | None, hung: list[str]
+) -> list[dict] | str:
+    """Two more runs of the tests as they are, without the tests that hung in the first."""
+    again = sandbox.check_candidates(
+        [],
+        [(f"base{i}", overlay) for i in (1, 2)],
+        max(30.0, budget_s),
+        cancel,
+        [{"node_ids": [], "require": [], "deselect": hung}],
+        test_timeout_s=sandbox.limits.timeout_s,
+    )
+    runs = [again.get("base1", {}), again.get("base2", {})]
+    bad = next((r for r in runs if r.get("status") != "done"), None)
+    if bad is not None:
+        return f"the tests could not run as they are ({bad.get('status', 'missing')})"
+    for run in runs:
+        run["tests"] = {**run["tests"], **{n: "timeout" for n in hung}}
+    return runs
+
+
+def _rank(c: Candidate) -> tuple:
+    return (_TIER.get(c.edit.operator, 2), c.size, -c.suspect.score, c.edit.line)
+
+
+class _Checker:
+    """Takes the candidates' results as they stream in from the workers; says when to stop: a fix of
+    every target was validated and every candidate ranked before it was checked (and the other
+    candidates of its line and tier: its alternatives), ``max_fixes`` full fixes are in, the
+    deadline passed, or the search was cancelled."""
+
+    def __init__(
+        self,
+        edits: list[Candidate],
+        target: str,
+        others: list[str],
+        passing: list[str],
+        max_fixes: int,
+        deadline: float,
+        cancel: threading.Event | None,
+        report: FixReport,
+    ) -> None:
+        self.edits, self.target, self.others, self.passing = edits, target, others, passing
+        self.max_fixes, self.deadline, self.cancel, self.report = max_fixes, deadline, cancel, report
+        self.fixes: list[Candidate] = []
+        self.seen: set[int] = set()
+        self.first_full: int | None = None
+        self.lock = threading.Lock()
+
+    def take(self, result: dict, progress: Callable[[str], None]) -> None:
+        index = int(result.get("id", -1))
+        if not 0 <= index < len(self.edits):
+            return
+        candidate = self.edits[index]
+        with self.lock:
+            if index in self.seen:
+                return
+            self.seen.add(index)
+            report = self.report
+            report.checked += 1
+            report.count(result)
+            runs = result.get("stages") or []
+            if len(runs) >= 2:  # the chosen failing test passes with it
+                full = runs[1:]
+                candidate.tests_run = len(full[0])
+                candidate.tests_passed = sum(1 for v in full[0].values() if v == "passed")
+                if len(full) == 3 and all(_keeps(t, self.target, self.passing) for t in full):
+                    candidate.still_failing = [n for n in self.others if any(t.get(n) != "passed" for t in full)]
+                    self.fixes.append(candidate)
+                    if not candidate.still_failing and (self.first_full is None or index < self.first_full):
+                        self.first_full = index
+                elif any(_keeps(t, self.target, self.passing) for t in full):
+                    report.flaky_candidates += 1  # passed only sometimes: not a fix
+                else:
+                    report.rejected.append(candidate)  # made the test pass, broke another
+            found = sum(1 for c in self.fixes if not c.still_failing)
+            if report.checked % 8 == 0 or len(runs) >= 2:
+                progress(f"Checked {report.checked}/{len(self.edits)} candidates ({found} validated)")
+
+    def done(self) -> bool:
+        if time.monotonic() >= self.deadline or (self.cancel is not None and self.cancel.is_set()):
+            return True
+        with self.lock:
+            if self.first_full is None:
+                return False
+            if sum(1 for c in self.fixes if not c.still_failing) >= self.max_fixes:
+                return True
+            # Every candidate ranked before the fix, and its alternatives (the same line and tier)
+            best = self.edits[self.first_full]
+            return all(i in self.seen for i in range(self.first_full)) and all(
+                i in self.seen for i in self.alternatives(best)
+            )
+
+    def alternatives(self, best: Candidate) -> list[int]:
+        key = (best.file, best.edit.line, _TIER.get(best.edit.operator, 2))
+        return [i for i, c in enumerate(self.edits) if (c.file, c.edit.line, _TIER.get(c.edit.operator, 2)) == key]
+
+
 def _match(node_id: str, names: set[str]) -> str | None:
     if node_id in names:
         return node_id
     found = [n for n in names if n.startswith(node_id + "[") or n.endswith(node_id)]
     return found[0] if found else None
-
-
-def _check(
-    sandbox: Sandbox,
-    batch: list[Candidate],
-    limit: float,
-    stages: list[dict],
-    overlay: dict[str, str],
-    cancel: threading.Event | None,
-) -> list[tuple[Candidate, dict]]:
-    items = [(str(i), {**overlay, c.file: c.edit.source}) for i, c in enumerate(batch)]
-    results = sandbox.check_candidates([], items, limit, cancel=cancel, stages=stages)
-    return [(c, results.get(str(i), {})) for i, c in enumerate(batch)]
 
 
 def _keeps(tests: dict[str, str], target: str, passing: list[str]) -> bool:
@@ -265,16 +411,64 @@ def _text(path: str, overlay: dict[str, str]) -> str:
 
 
 def _localize(
-    sandbox: Sandbox, project: Path, target: str, overlay: dict[str, str], cancel: threading.Event | None
-) -> tuple[list[Suspect], tuple[str, int] | None, Trace | None]:
-    """Rank the lines the failing test ran against the passing tests reaching the same files (other
-    failing tests may fail for other reasons, so they are left out)."""
-    failing, passing = with_neighbours(sandbox, project, target, overlay, cancel)
-    if failing is None:
-        return [], None, None
-    origin = wrong_value_origin(failing, lambda p: _text(p, overlay))
+    sandbox: Sandbox,
+    project: Path,
+    target: str,
+    failing: list[str],
+    hung: list[str],
+    overlay: dict[str, str],
+    cancel: threading.Event | None,
+    deadline: float,
+) -> tuple[list[Suspect], Trace | None, list[str]]:
+    """Rank the lines the failing test ran against the passing tests that reach the same code, and
+    find the targets: the failing tests that run one of the top lines (a bug fails every test that
+    runs it with the wrong input; a test that fails elsewhere fails for another reason).
+
+    Ochiai first; among equals, the line the trace says made the wrong value (the explanation's
+    blamed line, then the line that returned or raised it, and the lines near it), then the lines
+    more targets run. The blamed line is checked first whatever its score: a bug on a line that
+    passing tests run too scores below every line that only the failing test runs."""
+    others = sorted((n for n in failing if n != target), key=lambda n: node_distance(target, n))[:MAX_OTHER_TARGETS]
+    short = {n: HUNG_TRACE_S for n in [target, *others] if n in hung}
+    left = max(deadline - time.monotonic(), 5.0)
+    found = neighbourhood(sandbox, project, target, overlay, cancel, others, short, total_timeout_s=left)
+    failing_doc = found.failing
+    if failing_doc is None:
+        return [], None, [target]
+    source_of = lambda p: _text(p, overlay)  # noqa: E731
+    origin = wrong_value_origin(failing_doc, source_of)
     where = (origin.file, origin.line) if origin else None
-    return localize([failing], passing, where), where, failing
+    blamed = _blamed(failing_doc, source_of, project, found.passing)
+    suspects = localize([failing_doc], found.passing, where)
+    top = {(s.file, s.line) for s in suspects[:TOP_LINES]} | ({blamed} if blamed else set())
+    reached = {n: covered(doc) for n, doc in found.others.items()}
+    targets = [target] + [n for n in others if n in reached and reached[n] & top]
+    reach: dict[tuple[str, int], int] = {}
+    for lines in [reached[n] for n in targets[1:]]:
+        for where_ in lines:
+            reach[where_] = reach.get(where_, 0) + 1
+
+    def distance(s: Suspect) -> int:
+        return abs(s.line - where[1]) if where and s.file == where[0] else 10_000
+
+    suspects.sort(
+        key=lambda s: (
+            ((s.file, s.line) != blamed, -s.score, (s.file, s.line) != where, -reach.get((s.file, s.line), 0))
+            + (distance(s), s.file, s.line)
+        )
+    )
+    return suspects, failing_doc, targets
+
+
+def _blamed(doc: Trace, source_of: Callable[[str], str], project: Path, passing: list[Trace]) -> tuple[str, int] | None:
+    """The line the explanation of the failing run blames (None when it blames none)."""
+    from ..explain import explain_failure
+
+    try:
+        line = explain_failure(doc, source_of, project, passing).line
+    except Exception:  # noqa: BLE001 - an explanation that cannot be made leaves the spectrum's order
+        return None
+    return (line[0], int(line[1])) if line else None
 
 
 def _proposed(items: list[tuple[str, str, str]], overlay: dict[str, str], suspects: list[Suspect]) -> list[Candidate]:

@@ -332,11 +332,20 @@ class Sandbox:
         candidate_timeout_s: float,
         cancel: threading.Event | None = None,
         stages: list[dict] | None = None,
+        test_timeouts: dict[str, float] | None = None,
+        test_timeout_s: float | None = None,
+        on_result: Callable[[dict], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> dict[str, dict]:
         """Run ``node_ids`` (untraced) once per ``(id, {path: text})`` candidate, in one warmed process
-        that forks per candidate. Returns id -> ``{"status", "tests": {node id: outcome}, ...}``.
-        With ``stages`` (``[{"node_ids", "require"}]``) each candidate runs them in order and stops
-        at the first stage where a required test did not pass (see tracer/check.py)."""
+        that forks per candidate. Returns id -> ``{"status", "tests": {node id: outcome},
+        "durations": {node id: seconds}, ...}``. With ``stages`` (``[{"node_ids", "require",
+        "deselect"}]``) each candidate runs them in order and stops at the first stage where a
+        required test did not pass (see tracer/check.py). A test's call may last
+        ``test_timeouts[node id]`` (default ``test_timeout_s``) before it ends as ``timeout``;
+        ``candidate_timeout_s`` bounds each stage's run. ``on_result`` gets each result (with its
+        ``id``) as it arrives; ``stop()`` returning True ends the run (candidates not reached are
+        left out of the result)."""
         results: dict[str, dict] = {}
         pending = list(candidates)
         runs_each = len(stages) if stages else 1
@@ -345,21 +354,29 @@ class Sandbox:
                 "mode": "check",
                 "node_ids": list(node_ids),
                 "candidate_timeout": candidate_timeout_s,
+                "test_timeouts": dict(test_timeouts or {}),
+                "test_timeout": test_timeout_s,
                 "candidates": [{"id": i, "files": files, "stages": stages} for i, files in pending],
             }
             budget = STARTUP_S + (candidate_timeout_s + 0.5) * len(pending) * runs_each
-            raw = self._run(request, None, budget, None, cancel)
+            raw = self._run(request, None, budget, None, cancel, on_result, stop)
             for result in raw.results:
                 results[result.pop("id")] = result
+            if stop is not None and stop():
+                break
             if not raw.results and pending:  # the worker itself could not start: say why, once
                 failure = self._no_result(raw)
                 for ident, _ in pending:
                     results[ident] = {"status": "error", "tests": {}, "exception": failure["exception"]}
+                    if on_result is not None:
+                        on_result(dict(results[ident], id=ident))
                 break
             pending = [c for c in pending if c[0] not in results]
             if pending:  # the worker died on this one (it reports each candidate as it ends)
                 ident = pending.pop(0)[0]
                 results[ident] = {"status": "crashed", "tests": {}, "exception": self._no_result(raw)["exception"]}
+                if on_result is not None:
+                    on_result(dict(results[ident], id=ident))
         return results
 
     def run_programs(

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from .agent import TestTimeout
+
 
 class _Buffer(importlib.abc.SourceLoader):
     """Loads a module from a candidate's text; no byte-code cache is read or written."""
@@ -55,10 +57,15 @@ class _Overlay(importlib.abc.MetaPathFinder):
 class _Outcomes:
     def __init__(self) -> None:
         self.tests: dict[str, str] = {}
+        self.durations: dict[str, float] = {}
         self.errors: list[str] = []
+        self.timed_out: set[str] = set()
 
     def pytest_runtest_logreport(self, report) -> None:
-        if report.failed:
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+        if report.nodeid in self.timed_out:
+            self.tests[report.nodeid] = "timeout"
+        elif report.failed:
             self.tests[report.nodeid] = "failed" if report.when == "call" else "error"
         elif report.nodeid not in self.tests:
             self.tests[report.nodeid] = "skipped" if report.skipped else "passed"
@@ -95,24 +102,70 @@ def _warm_up() -> None:
         gc.freeze()
 
 
-def _child(node_ids: list[str], files: dict[str, str], args: list[str], write_fd: int) -> None:
+class _TestTimer:
+    """A test whose call runs past its own limit ends as ``timeout`` and the run goes on with the
+    next test: a candidate that makes one test loop for ever is still judged on the others, and a
+    test that hung before a candidate can be a test the candidate fixes. TestTimeout is not an
+    ``Exception``: ``except Exception`` in the program does not swallow it, and it is raised again
+    every 0.25 s if the program swallows it anyway."""
+
+    def __init__(self, outcomes: _Outcomes, limits: dict[str, float], default: float | None) -> None:
+        self.outcomes, self.limits, self.default = outcomes, limits, default
+        self.running: str | None = None
+
+    def _on_alarm(self, signum, frame) -> None:
+        if self.running is None:
+            return
+        self.outcomes.timed_out.add(self.running)
+        signal.setitimer(signal.ITIMER_REAL, 0.25)
+        raise TestTimeout()
+
+    def pytest_runtest_call(self, item):  # a hook wrapper (marked in _child, where pytest is imported)
+        limit = self.limits.get(item.nodeid, self.default)
+        if not limit:
+            yield
+            return
+        self.running = item.nodeid
+        signal.signal(signal.SIGALRM, self._on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, float(limit))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.running = None
+
+
+def _child(
+    node_ids: list[str], files: dict[str, str], args: list[str], write_fd: int, limits: dict[str, float], default
+) -> None:
     import pytest
 
     sys.meta_path.insert(0, _Overlay(files))
     outcomes = _Outcomes()
+    pytest.hookimpl(hookwrapper=True)(_TestTimer.pytest_runtest_call)
+    timer = _TestTimer(outcomes, limits, default)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # the tests' output is not wanted here
     try:
         base = ["-p", "no:cacheprovider", "-q", "--color=no", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-        code = int(pytest.main([*base, *args, *node_ids], plugins=[outcomes]))
-    except BaseException:  # noqa: BLE001 - whatever the candidate does, report what is known
+        code = int(pytest.main([*base, *args, *node_ids], plugins=[outcomes, timer]))
+    except BaseException as exc:  # noqa: BLE001 - whatever the candidate does, report what is known
         code = 3
-    payload = json.dumps({"exit_code": code, "tests": outcomes.tests, "errors": outcomes.errors})
-    os.write(write_fd, payload.encode())
+        outcomes.errors.append(f"{type(exc).__name__}: {exc}"[-2000:])
+    durations = {k: round(v, 4) for k, v in outcomes.durations.items()}
+    payload = {"exit_code": code, "tests": outcomes.tests, "durations": durations, "errors": outcomes.errors}
+    os.write(write_fd, json.dumps(payload).encode())
     os.close(write_fd)
 
 
-def _run_one(node_ids: list[str], files: dict[str, str], args: list[str], per: float) -> dict:
+def _run_one(
+    node_ids: list[str],
+    files: dict[str, str],
+    args: list[str],
+    per: float,
+    limits: dict[str, float] | None = None,
+    default: float | None = None,
+) -> dict:
     """One test run of a candidate in a forked child: ``{"status", "tests", "exit_code", "errors"}``."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -125,7 +178,7 @@ def _run_one(node_ids: list[str], files: dict[str, str], args: list[str], per: f
         except OSError:
             pass
         try:
-            _child(node_ids, files, args, write_fd)
+            _child(node_ids, files, args, write_fd, limits or {}, default)
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -146,7 +199,7 @@ def _run_one(node_ids: list[str], files: dict[str, str], args: list[str], per: f
             chunks.append(chunk)
     os.close(read_fd)
     _, wait_status = os.waitpid(pid, 0)
-    result: dict = {"status": status, "tests": {}, "exit_code": None, "errors": []}
+    result: dict = {"status": status, "tests": {}, "durations": {}, "exit_code": None, "errors": []}
     if status == "done":
         try:
             result.update(json.loads(b"".join(chunks)))
@@ -161,20 +214,26 @@ def check(guard, request: dict) -> None:
 
     A candidate runs ``stages`` in order (default: one stage of the request's node ids), each a
     test run in a fresh fork; it stops at the first stage where a test of that stage's
-    ``require`` list did not pass. The result: ``{"id", "status", "tests", "stages": [tests...],
-    "duration_s"}`` with ``status`` and ``tests`` those of the last stage run: ``done``,
-    ``timeout``, ``crashed`` or ``memory-limit``."""
+    ``require`` list did not pass. A stage's ``deselect`` node ids are left out of its run. Each
+    test's call may last ``test_timeouts[node id]`` seconds (default ``test_timeout``; none: only
+    the candidate's ``candidate_timeout`` per stage bounds it); past it the test is ``timeout``
+    and the run goes on. The result: ``{"id", "status", "tests", "durations", "stages":
+    [tests...], "duration_s"}`` with ``status``, ``tests`` and ``durations`` those of the last
+    stage run: ``done``, ``timeout``, ``crashed`` or ``memory-limit``."""
     guard.disarm()
     _warm_up()
     args = list(request.get("pytest_args", []))
     per = float(request.get("candidate_timeout", 10.0))
-    default = [{"node_ids": list(request.get("node_ids", [])), "require": []}]
+    limits = {k: float(v) for k, v in (request.get("test_timeouts") or {}).items()}
+    default = request.get("test_timeout")
+    stage_one = [{"node_ids": list(request.get("node_ids", [])), "require": []}]
     for item in request["candidates"]:
         started = time.monotonic()
         stages = []
         result: dict = {}
-        for stage in item.get("stages") or default:
-            result = _run_one(list(stage["node_ids"]), item.get("files", {}), args, per)
+        for stage in item.get("stages") or stage_one:
+            deselect = [part for node in stage.get("deselect", []) for part in ("--deselect", node)]
+            result = _run_one(list(stage["node_ids"]), item.get("files", {}), args + deselect, per, limits, default)
             stages.append(result["tests"])
             tests = result["tests"]
             if result["status"] != "done" or any(tests.get(n) != "passed" for n in stage.get("require", [])):

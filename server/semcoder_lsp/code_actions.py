@@ -99,13 +99,20 @@ def fix_actions(server: SemcoderServer, project: Project, run: Run, diagnostics:
         if edit is None:
             continue
         rel = Path(candidate.file).relative_to(project.root).as_posix()
-        title = f"{FIX} — {rel}:{candidate.edit.line} {candidate.edit.title} (tests pass)"
+        if candidate.still_failing:
+            count = len(candidate.still_failing)
+            proof = (
+                f"partial: {count} other failing test{'s' if count != 1 else ''} still fail{'s' if count == 1 else ''}"
+            )
+        else:
+            proof = "tests pass"
+        title = f"{FIX} — {rel}:{candidate.edit.line} {candidate.edit.title} ({proof})"
         actions.append(
             types.CodeAction(
                 title=title,
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=diagnostics or None,
-                is_preferred=not actions,
+                is_preferred=not actions and not candidate.still_failing,
                 edit=types.WorkspaceEdit(changes={server.uri_of(candidate.file): [edit]}),
             )
         )
