@@ -572,7 +572,10 @@ def _missing_calls(text: _Text, nodes: list[ast.AST], cues: _Cues):
         if stringy and not called and not owned:
             edits += [f"{segment}.strip()", f"{segment}.lower()"]
         in_abs = isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "abs"
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and not in_abs:
+        measured = isinstance(parent, (ast.Compare, ast.Return, ast.Assign, ast.keyword, ast.Tuple, ast.List)) or (
+            isinstance(parent, ast.Call) and not in_abs
+        )  # a distance compared, returned, kept or passed on; not an index, a slice's bound
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and measured:
             edits.append(f"abs({segment})")
         elif isinstance(node, ast.Name) and node.id in cues.differences and isinstance(parent, ast.Compare):
             edits.append(f"abs({segment})")
@@ -680,6 +683,8 @@ def _constants(tree: ast.Module, text: _Text, nodes: list[ast.AST], line: int):
     choices: list[tuple[ast.AST, list[str]]] = []
     for node in nodes:
         if isinstance(node, ast.Constant) and type(node.value) in (int, float, str, bytes):
+            if node.value in (0, 1) and type(node.value) is int:
+                continue  # off-by-one's (a 0 or a 1 rarely stands for a constant of the module)
             if id(node) not in skip and len(text.segment(node)) <= 80:  # not a docstring, an f-string's part
                 choices.append((node, _other_literals(node, literals, line)))
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
