@@ -314,7 +314,7 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
         elif segment:
             yield "condition", text.replace(stmt.test, f"not ({segment})" if " " in segment else f"not {segment}")
     # 6. a missing `.strip()`, `abs()`, `len()`; swapped tuple elements; another of the module's constants
-    yield from _missing_calls(text, nodes, _Cues(func if func is not None else tree))
+    yield from _missing_calls(text, nodes, stmt, _Cues(func if func is not None else tree))
     yield from _tuple_swaps(text, nodes, stmt)
     yield from _constants(tree, text, nodes, line)
     yield from _extra_calls(text, nodes)
@@ -553,9 +553,9 @@ def _parents(nodes: list[ast.AST]) -> dict[int, ast.AST]:
     return parents
 
 
-def _missing_calls(text: _Text, nodes: list[ast.AST], cues: _Cues):
+def _missing_calls(text: _Text, nodes: list[ast.AST], stmt: ast.stmt | None, cues: _Cues):
     """A string not stripped (``value`` -> ``value.strip()``), a distance not ``abs``, a list not ``len``."""
-    parents = _parents(nodes)
+    parents = _parents([stmt, *nodes] if stmt is not None else nodes)  # the statement: `return a - b`
     count = 0
     for node in nodes:
         parent = parents.get(id(node))
@@ -570,7 +570,9 @@ def _missing_calls(text: _Text, nodes: list[ast.AST], cues: _Cues):
             isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in cues.splits
         )
         if stringy and not called and not owned:
-            edits += [f"{segment}.strip()", f"{segment}.lower()"]
+            edits.append(f"{segment}.strip()")
+            if not _tested(node, parent):  # `if line.lower():` is `if line:`
+                edits.append(f"{segment}.lower()")
         in_abs = isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "abs"
         measured = isinstance(parent, (ast.Compare, ast.Return, ast.Assign, ast.keyword, ast.Tuple, ast.List)) or (
             isinstance(parent, ast.Call) and not in_abs
@@ -592,6 +594,13 @@ def _missing_calls(text: _Text, nodes: list[ast.AST], cues: _Cues):
                 return
             count += 1
             yield "missing-call", text.replace(node, edit)
+
+
+def _tested(node: ast.AST, parent: ast.AST | None) -> bool:
+    """Whether only the truth of ``node`` counts."""
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+        return parent.test is node
+    return isinstance(parent, ast.BoolOp) or isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
 
 
 def _counted(node: ast.AST, parent: ast.AST | None) -> bool:

@@ -88,11 +88,23 @@ def test_a_missing_strip_on_a_string_the_syntax_shows():
     assert not [f for f in called if "settings.strip()" in f or "key.strip().strip()" in f]
 
 
+def test_a_blank_line_is_a_missing_strip_in_a_test_and_lower_changes_no_truth():
+    source = "def count(lines):\n    n = 0\n    for line in lines.splitlines():\n        if line:\n            n += 1\n"
+    called = [f for op, f in edits(source, 4) if op == "missing-call"]
+    assert called == ["if line.strip():"]
+
+
 def test_a_missing_abs_on_a_difference():
     source = "def close(a, b, tolerance):\n    return a - b < tolerance\n"
     assert ("missing-call", "return abs(a - b) < tolerance") in edits(source, 2)
     source = "def close(a, b, tolerance):\n    gap = a - b\n    return gap <= tolerance\n"
     assert ("missing-call", "return abs(gap) <= tolerance") in edits(source, 3)
+    assert ("missing-call", "gap = abs(a - b)") in edits(source, 2)
+    source = "def distance(a, b):\n    return a - b\n"
+    assert ("missing-call", "return abs(a - b)") in edits(source, 2)
+    # not a slice's bound
+    source = "def head(xs, n):\n    return xs[: len(xs) - n]\n"
+    assert not [f for op, f in edits(source, 2) if "abs(" in f]
 
 
 def test_a_missing_len_only_where_the_name_is_a_sequence():
