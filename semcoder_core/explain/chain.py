@@ -409,5 +409,3 @@ class _Chain:
                     queue.append(_Item(inner, reads, INF, item.depth + 1, ret, item.focus))
                 return True
         return False
-
-    # -- divergence ------------------------------------------------------------------------------

@@ -161,8 +161,6 @@ class _Divergence:
         step = Step(func.file, line, self.ctx.source(func.file).text(line), values, text)
         return step, run
 
-    # -- markdown --------------------------------------------------------------------------------
-
 
 def _test_name(doc: Trace) -> str:
     test = doc.get("test")
