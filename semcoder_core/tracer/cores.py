@@ -34,6 +34,7 @@ def _suspended_at(frame) -> bool:
 class SettraceCore:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
+        self.busy = recorder.busy
         self.suspended: dict = {}
 
     def start(self) -> None:
@@ -53,6 +54,8 @@ class SettraceCore:
             if fs.pending is not None:  # what others changed while it was suspended is not its line's
                 fs.snap = self.recorder.snapshot(frame.f_locals)
             return trace
+        if self.busy[0]:  # a call made only to report (a repr for a failure message): not traced
+            return None
         crec = self.recorder.code_rec(frame.f_code)
         if crec is None:
             return None

@@ -7,6 +7,7 @@ OOM kill) has told the parent which test was running and which are left (runner.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -24,6 +25,62 @@ except ImportError:  # reported by run_pytest
 
 
 from .agent import Guard, RunTimeout, TestTimeout, _exception_info, _full_repr, _session
+
+# The running test's trace session's ``busy`` flag (its recorder ignores what runs while it is set),
+# or None between tests.
+_QUIET: list = [None]
+
+
+def _reporting(function):
+    """``function`` only reports a failure (the reprs of an assertion message, a diff of two values):
+    the program's code that it runs (a ``__repr__``) is not evidence of what the test did, and the
+    trace does not record it."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        busy = _QUIET[0]
+        if busy is None or busy[0]:
+            return function(*args, **kwargs)
+        busy[0] = True
+        try:
+            return function(*args, **kwargs)
+        finally:
+            busy[0] = False
+
+    run.semcoder_reporting = True  # type: ignore[attr-defined]
+    return run
+
+
+class _QuietPprint:
+    """unittest.case's ``pprint``: its ``pformat`` only builds the diff of a failure message."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+        self.pformat = _reporting(module.pformat)
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+
+def _quiet_reporting() -> None:
+    """Wrap what pytest's rewritten asserts and unittest's assert methods call to describe a failure
+    (once per process)."""
+    import unittest.case as case
+
+    places: list = [(case, ("safe_repr", "_common_shorten_repr"))]
+    try:
+        import _pytest.assertion.rewrite as rewrite
+
+        places.append((rewrite, ("_saferepr", "_call_reprcompare", "_format_assertmsg")))
+    except ImportError:  # pragma: no cover - reported by run_pytest
+        pass
+    for module, names in places:
+        for name in names:
+            function = getattr(module, name, None)
+            if callable(function) and not getattr(function, "semcoder_reporting", False):
+                setattr(module, name, _reporting(function))
+    if not isinstance(getattr(case, "pprint", None), _QuietPprint) and hasattr(case, "pprint"):
+        case.pprint = _QuietPprint(case.pprint)  # type: ignore[assignment]
 
 
 class _Plugin:
@@ -76,6 +133,7 @@ class _Plugin:
         self.guard.partial = self._partial
         if self.trace:
             self.session = _session(self.request)
+            _QUIET[0] = self.session.recorder.busy
             self.session.start()
 
     def _partial(self) -> dict:
@@ -88,6 +146,7 @@ class _Plugin:
     def _stop(self) -> None:
         if self.session is not None and self.current is not None:
             self.session.stop()
+            _QUIET[0] = None
             self.current["lines"] = self.session.lines()
             self.current["calls"] = self.session.calls()
             self.session = None
@@ -152,7 +211,22 @@ class _Plugin:
             self.current["compare"] = {"op": op, "left": _full_repr(left, 10_000), "right": _full_repr(right, 10_000)}
         return None
 
+    @_wrapper
     def pytest_runtest_makereport(self, item, call):
+        """Making the report (the failure's text, the reprs in it) is not the test's doing: the
+        program code it runs is not traced."""
+        busy = _QUIET[0]
+        was = busy[0] if busy is not None else False
+        if busy is not None:
+            busy[0] = True
+        try:
+            yield
+            self._record_failure(call)  # after the unittest plugin moved its failure into call.excinfo
+        finally:
+            if busy is not None:
+                busy[0] = was
+
+    def _record_failure(self, call) -> None:
         if call.excinfo is None or self.current is None or self.current["exception"] is not None:
             return
         exc = call.excinfo.value
@@ -392,6 +466,7 @@ def run_pytest(guard: Guard, request: dict) -> dict:
         }
 
     plugin = _Plugin(guard, request)
+    _quiet_reporting()
     import _pytest
     import pluggy
 
