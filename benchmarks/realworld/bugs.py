@@ -249,8 +249,8 @@ def semcoder_json(args_: list[str], timeout_s: float) -> tuple[dict[str, Any], f
     try:
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        return {"status": "no-result", "message": f"ran past {timeout_s:.0f} s"}, time.perf_counter() - start
-    elapsed = time.perf_counter() - start
+        return {"status": "no-result", "message": f"ran past {timeout_s:.0f} s"}, round(time.perf_counter() - start, 2)
+    elapsed = round(time.perf_counter() - start, 2)
     try:
         return json.loads(proc.stdout), elapsed
     except json.JSONDecodeError:
@@ -271,9 +271,9 @@ def measure(library: Library, bug: dict[str, Any], args: argparse.Namespace) -> 
     if explained.get("status") not in ("ok", "passed"):
         result["explain_error"] = explained.get("message") or explained.get("error") or str(explained)[:500]
     if blamed:
-        blamed_path = Path(blamed["file"])
-        inside = blamed_path.is_relative_to(project)
-        rel = blamed_path.relative_to(project).as_posix() if inside else str(blamed_path)
+        blamed_path, root = Path(blamed["file"]).resolve(), project.resolve()
+        inside = blamed_path.is_relative_to(root)
+        rel = blamed_path.relative_to(root).as_posix() if inside else str(blamed_path)
         result["blamed"] = f"{rel}:{blamed['line']}"
     else:
         result["blamed"] = None
