@@ -32,7 +32,20 @@ from .localize import Suspect, covered, localize
 from .mutate import Edit, mutants
 
 # Likely edits first, across the top lines: a one-token change before a new statement.
-_TIER = {"comparison": 0, "boolean": 0, "arithmetic": 0, "off-by-one": 0, "variable": 1, "swap": 1, "condition": 1}
+_TIER = {
+    "comparison": 0,
+    "boolean": 0,
+    "arithmetic": 0,
+    "off-by-one": 0,
+    "method": 0,  # the other one of a pair people confuse: startswith/endswith, min/max
+    "function": 0,
+    "variable": 1,
+    "swap": 1,
+    "tuple-swap": 1,
+    "condition": 1,
+    "missing-call": 1,  # adds a call (.strip(), abs(), len()): can normalise a test into passing
+    "constant": 1,  # another literal of the module
+}
 TOP_LINES = 12
 MAX_OTHER_TARGETS = 40  # other failing tests traced to see whether they run the suspect lines
 HUNG_TRACE_S = 3.0  # how long a test that hung is traced: enough to see the loop
