@@ -134,6 +134,8 @@ class _Chain:
             note += f"; {series}" if series.startswith("`") else ""
         self.add(func, line, shown, note, INF)
         loop = func.loop.get(line)
+        if isinstance(func.starts.get(line), ast.While):  # running its own condition
+            loop = func.starts[line]
         if kind == "running" and loop is not None:  # the loop it was stuck in
             self.loop_step(segment, loop)
             follow = _unique(follow + func.facts(loop.lineno).reads)
@@ -293,6 +295,35 @@ class _Chain:
         hits = view.hits.get(loop.lineno, 0)
         note = "the loop it was in" + (f" (this line ran {hits:,} times)" if hits else "")
         self.add(func, loop.lineno, values, note, INF - 1)
+        self.loop_updates(segment, loop)
+
+    def loop_updates(self, segment: _Segment, loop: ast.stmt) -> None:
+        """Why a loop that ran out of time did not end: the lines in it that set what its condition
+        reads, and what they did to those values — left them as they were, or kept moving them
+        (``i = 2 → 4 → 6 … 8263624``) past where the condition would have stopped."""
+        if not isinstance(loop, ast.While):
+            return
+        func, view = segment.func, segment.view
+        first, last = loop.lineno, loop.end_lineno or loop.lineno
+        reads = func.facts(loop.lineno).reads
+        before = segment.env_before(INF)
+        moved = []
+        for name in reads:
+            for line in sorted(func.writers(name)):
+                if not first < line <= last or not view.hits.get(line):
+                    continue
+                hits = view.hits[line]
+                series = [e.state[name] for e in segment.events if e.line == line and name in e.state]
+                if not series and hits > 1:
+                    value = before.get(name)
+                    note = f"ran {hits:,} times and never changed `{name}`, which the loop's condition reads"
+                    stuck = (line, {name: value} if value else {}, note)
+                    moved.insert(0, stuck)
+                elif len(series) > 1:
+                    shown = format_values(series, hits)
+                    moved.append((line, {}, f"`{name}` = {shown}: it kept changing and the condition never stopped it"))
+        for line, values, note in moved[:2]:
+            self.add(func, line, values, note, INF - 1.5)
 
     def other_returns(self, segment: _Segment, line: int, item: _Item, queue: deque[_Item]) -> None:
         """The function returned at ``line``: the conditions that kept its other returns from running."""

@@ -112,6 +112,8 @@ class _Divergence:
         for line in sorted(mine.raised & executed):
             if line in passing_lines and line not in passing_raised:
                 text = "raised here; the passing tests ran this line without an exception"
+                if self.ctx.doc.get("status") == "timeout":  # the test's time limit raised there
+                    text = "time ran out here; the passing tests ran this line and went on"
                 return self.div_step(func, line, {}, text), closest_name
         return None
 
