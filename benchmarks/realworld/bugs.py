@@ -266,6 +266,7 @@ def measure(library: Library, bug: dict[str, Any], args: argparse.Namespace) -> 
 
     log(f"  {bug['id']}: semcoder explain")
     explained, result["explain_s"] = semcoder_json(["explain", node, "--json", *python], args.timeout)
+    _keep_document(args, bug, "explain", explained)
     blamed = explained.get("line")
     result["explain_status"] = explained.get("status")
     if explained.get("status") not in ("ok", "passed"):
@@ -279,9 +280,12 @@ def measure(library: Library, bug: dict[str, Any], args: argparse.Namespace) -> 
         result["blamed"] = None
     result["blamed_first"] = result["blamed"] == f"{bug['file']}:{bug['line']}"
 
+    if args.explain_only:
+        return {**result, "fix_found": False, "fix_correct": False, "fix_duration_s": None}
     log(f"  {bug['id']}: semcoder fix (budget {args.time_budget:g} s)")
     budget = ["--time-budget", f"{args.time_budget:g}"]
     fixed, result["fix_wall_s"] = semcoder_json(["fix", node, "--json", *budget, *python], args.fix_timeout)
+    _keep_document(args, bug, "fix", fixed)
     result["fix_status"] = fixed.get("status")
     result["fix_duration_s"] = fixed.get("duration_s")
     result["fix_checked"] = fixed.get("checked")
@@ -295,6 +299,13 @@ def measure(library: Library, bug: dict[str, Any], args: argparse.Namespace) -> 
         result["fix_exact"] = _is_revert(first, bug)
         result.update(_check_fix(library, bug, first["diff"], args))
     return result
+
+
+def _keep_document(args: argparse.Namespace, bug: dict[str, Any], job: str, document: dict[str, Any]) -> None:
+    """With ``--documents DIR``: semcoder's whole JSON document, as ``DIR/ID.JOB.json`` (to read the misses)."""
+    if args.documents is not None:
+        args.documents.mkdir(parents=True, exist_ok=True)
+        (args.documents / f"{bug['id']}.{job}.json").write_text(json.dumps(document, indent=1))
 
 
 def _is_revert(candidate: dict[str, Any], bug: dict[str, Any]) -> bool:
@@ -394,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0, help="limit for each suite / explain run, seconds")
     parser.add_argument("--per-test-timeout", type=float, default=20.0, help="pytest-timeout per test (default 20)")
     parser.add_argument("--isolation", choices=("auto", "bwrap", "copy"), help="passed on to semcoder")
+    parser.add_argument("--documents", type=Path, help="write semcoder's JSON documents here, one per bug and job")
+    parser.add_argument("--explain-only", action="store_true", help="measure the explanations only (no fix search)")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.fix_timeout = 3 * args.time_budget + 300
