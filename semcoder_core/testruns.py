@@ -11,7 +11,7 @@ from typing import cast
 from .project import Target
 from .sandbox import Sandbox
 from .sandbox.runner import STARTUP_S
-from .tracer.schema import PytestRun, TestInfo, TestResult, Trace
+from .tracer.schema import ExceptionInfo, PytestRun, TestInfo, TestResult, Trace
 
 # A run that could not start the tests at all (the exit code 1 of the CLI).
 FAILED_TO_RUN = {"syntax-error", "error"}
@@ -195,6 +195,24 @@ def with_neighbours(
     imports (found statically): what explanations and fault localisation compare. One pytest run."""
     found = neighbourhood(sandbox, project, node, overlay, cancel)
     return found.failing, found.passing
+
+
+def no_test_found(result: Trace) -> ExceptionInfo | None:
+    """The run's exception when it collected no test for its node id or file (and nothing failed to
+    import), else None."""
+    exception = result.get("exception")
+    if result["status"] == "error" and exception and exception["type"] == "UsageError":
+        return None if result.get("collect_errors") else exception
+    return None
+
+
+def no_test_message(target: Target) -> str:
+    """For a node id pytest does not know: what to run to see the ones it does."""
+    file = target.node.partition("::")[0]
+    return (
+        f"pytest found no test {target.node}: list the tests it finds with "
+        f"`pytest --collect-only -q {file}`, run in {target.project}"
+    )
 
 
 # Not pytest tests, whatever their names (a test module may import them).

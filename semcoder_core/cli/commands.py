@@ -8,11 +8,17 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import SemcoderError, UsageError
-from ..project import Target, find_root, parse_target
+from ..project import find_root, parse_target
 from ..pysource import parse_module
 from ..tasks import CHECK_STATES
-from ..testruns import FAILED_TO_RUN, UNTRACED_TEST_TIMEOUT_S, test_result, traced_tests
-from ..tracer.schema import ExceptionInfo, Trace
+from ..testruns import (
+    FAILED_TO_RUN,
+    UNTRACED_TEST_TIMEOUT_S,
+    no_test_found,
+    no_test_message,
+    test_result,
+    traced_tests,
+)
 from . import output
 
 # Exit codes (design.md): 0 success, 1 the target could not run as asked (FAILED_TO_RUN), 2 usage error.
@@ -50,24 +56,6 @@ def trace(args, settings: Settings) -> int:
     else:
         output.print_trace(result, project, settings)
     return 1 if result["status"] in FAILED_TO_RUN else 0
-
-
-def no_test_found(result: Trace) -> ExceptionInfo | None:
-    """The run's exception when it collected no test for its node id or file (and nothing failed to
-    import), else None."""
-    exception = result.get("exception")
-    if result["status"] == "error" and exception and exception["type"] == "UsageError":
-        return None if result.get("collect_errors") else exception
-    return None
-
-
-def no_test_message(target: Target) -> str:
-    """For a node id pytest does not know: what to run to see the ones it does."""
-    file = target.node.partition("::")[0]
-    return (
-        f"pytest found no test {target.node}: list the tests it finds with "
-        f"`pytest --collect-only -q {file}`, run in {target.project}"
-    )
 
 
 def no_call_message(given: str, file: Path) -> str:

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..annotate import executed_functions, is_test_file, line_notes
 from ..config import Settings
-from ..findings import wrong_value_origin
+from ..findings import collection_cause, exception_line, wrong_value_origin
 from ..pysource import parse_module
 from ..tracer.schema import NO_EXCEPTION, NO_FAILURE, Consumed, ExceptionInfo, Lines, Trace
 
@@ -181,79 +181,6 @@ def _exception_marks(exc: ExceptionInfo | None) -> dict[str, dict[int, str]]:
     return marks
 
 
-def _exception_line(exc: ExceptionInfo | None) -> str:
-    if not exc:
-        return ""
-    cause = collection_cause(exc)
-    if cause is not None:
-        return f"{cause['type']}: {cause['message']}" if cause["message"] else cause["type"]
-    message = (exc.get("message") or "").splitlines()
-    if exc["type"] == "UsageError" and message:  # a message of ours (e.g. no such test): it says it all
-        return message[0]
-    return f"{exc['type']}: {message[0]}" if message else exc["type"]
-
-
-def exception_summary(exc: ExceptionInfo | None, project: Path) -> str:
-    """One line: the exception (a collection error's cause) and where it was raised."""
-    line = _exception_line(exc)
-    cause = collection_cause(exc) or exc or {}
-    file, number = cause.get("file"), cause.get("line")
-    if file and number:
-        path = file if Path(file).is_absolute() else str(project / file)
-        line += f" (at {_rel(path, project)}:{number})"
-    return line
-
-
-_E_LINE = re.compile(r"^E {1,3}(.*)$")
-_RAISED = re.compile(r"^([A-Za-z_][\w.]*): ?(.*)$|^([A-Za-z_][\w.]*)$")
-_FILE_LINE = re.compile(r'^\s*File "(.+)", line (\d+)')
-_LOCATION = re.compile(r"^(\S.*?):(\d+): in \S")
-
-
-def collection_cause(exc: ExceptionInfo | None) -> dict | None:
-    """The exception behind a collection error (pytest's report, as the run gives it in the
-    message): ``{type, message, file, line, source}`` with the file and line it points at (the
-    line with the syntax error, or the innermost line of the import that raised); None when ``exc``
-    is not a collection error or the report names no exception."""
-    if not exc or exc.get("type") != "CollectionError":
-        return None
-    report = (exc.get("message") or "").splitlines()
-    e_at = [i for i, text in enumerate(report) if _E_LINE.match(text)]
-    if not e_at:
-        return None
-    block: list[int] = [e_at[-1]]  # the last run of E lines: the exception pytest reports
-    while block[0] - 1 in e_at:
-        block.insert(0, block[0] - 1)
-    texts = [_E_LINE.match(report[i]).group(1) for i in block]  # type: ignore[union-attr]
-    at = next((i for i, text in enumerate(texts) if _RAISED.match(text)), None)  # the first line not indented
-    if at is None:
-        return None
-    raised = _RAISED.match(texts[at])
-    assert raised is not None
-    cause: dict = {
-        "type": raised.group(1) or raised.group(3),
-        "message": raised.group(2) or "",
-        "file": None,
-        "line": None,
-        "source": None,
-    }
-    for index, text in enumerate(texts[:at]):
-        where = _FILE_LINE.match(text)
-        if where:  # a SyntaxError: its own file and line, then the line of code and the caret
-            cause.update(file=where.group(1), line=int(where.group(2)))
-            shown = [t for t in texts[index + 1 : at] if t.strip()]
-            cause["source"] = "\n".join(shown) if shown else None
-            return cause
-    for index in range(block[0] - 1, -1, -1):
-        where = _LOCATION.match(report[index])
-        if where:
-            cause.update(file=where.group(1), line=int(where.group(2)))
-            code = report[index + 1].strip() if index + 1 < block[0] else ""
-            cause["source"] = code or None
-            break
-    return cause
-
-
 def _print_collection_cause(exc: ExceptionInfo | None, project: Path, last: bool = True) -> bool:
     """Where a collection error comes from (file:line and the line of code); False if unknown."""
     cause = collection_cause(exc)
@@ -278,7 +205,7 @@ def print_trace(result: Trace, project: Path, settings: Settings) -> None:
     header = Text(f"{sign} ", style=style)
     header.append(title, style="bold")
     if status != "ok" or result.get("exception"):
-        header.append("  " + _exception_line(result.get("exception")), style=style)
+        header.append("  " + exception_line(result.get("exception")), style=style)
     console.print(header)
     if status in ("error", "syntax-error") and not result.get("lines"):
         # Nothing ran: say why, in full, instead of an account of an empty run.
@@ -379,10 +306,10 @@ def print_debug(report: dict, project: Path, settings: Settings) -> None:
                     "file": None,
                     "line": None,
                 }
-                console.print(Text(f"✗ {entry.get('nodeid')}: {_exception_line(exc)}", style="red"))
+                console.print(Text(f"✗ {entry.get('nodeid')}: {exception_line(exc)}", style="red"))
                 _print_collection_cause(exc, project, last=entry is uncollected[-1])
             return
-        console.print(Text(f"✗ {report['target']}: {_exception_line(report.get('exception'))}", style="red"))
+        console.print(Text(f"✗ {report['target']}: {exception_line(report.get('exception'))}", style="red"))
         _print_collection_cause(report.get("exception"), project)
         if report.get("stderr", "").strip():
             console.print(Text("    " + report["stderr"].strip().replace("\n", "\n    "), style="dim"))

@@ -307,7 +307,7 @@ class _Chain:
         first, last = loop.lineno, loop.end_lineno or loop.lineno
         reads = func.facts(loop.lineno).reads
         before = segment.env_before(INF)
-        moved = []
+        moved: list[tuple[int, dict[str, str], str]] = []
         for name in reads:
             for line in sorted(func.writers(name)):
                 if not first < line <= last or not view.hits.get(line):

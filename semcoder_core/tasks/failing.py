@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import SemcoderError
+from ..findings import exception_summary
 from ..models import Backend
 from ..project import Target
 from ..repair import FixReport, search
 from ..sandbox import Sandbox
-from ..testruns import test_result, with_neighbours
+from ..testruns import no_test_found, no_test_message, test_result, with_neighbours
 from ..tracer.schema import Trace
 
 
@@ -145,9 +146,6 @@ def fix_test(
 def _not_collected(sandbox: Sandbox, project: Path, node: str) -> SemcoderError:
     """Why pytest ran no test ``node``: it knows no such test (how to list those it knows), or the test
     could not run (the exception and where), from a run of it alone."""
-    from ..cli.commands import no_test_found
-    from ..cli.output import exception_summary
-
     run = test_result(sandbox, _target(project, node))
     if no_test_found(run) is not None:
         return SemcoderError(_no_test_message(project, node))
@@ -156,8 +154,6 @@ def _not_collected(sandbox: Sandbox, project: Path, node: str) -> SemcoderError:
 
 def _no_test_message(project: Path, node: str) -> str:
     """For a node id pytest does not know: what to run to see the ones it does (as ``semcoder trace`` says)."""
-    from ..cli.commands import no_test_message
-
     return no_test_message(_target(project, node))
 
 
