@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from .annotate import is_test_file
 from .project import Target
 from .sandbox import Sandbox
 from .sandbox.runner import STARTUP_S
-from .tracer.schema import ExceptionInfo, PytestRun, TestInfo, TestResult, Trace
+from .tracer.schema import ExceptionInfo, Failure, FunctionCalls, PytestRun, TestInfo, TestResult, Trace
 
 # A run that could not start the tests at all (the exit code 1 of the CLI).
 FAILED_TO_RUN = {"syntax-error", "error"}
@@ -110,6 +111,10 @@ def test_document(test: TestResult, run: PytestRun, tests_run: int) -> Trace:
     if status == "exception" and own is not None and own["type"] == "MemoryError":
         status = "memory-limit"
     exception = test["exception"] or (run.get("exception") if status != "ok" else None)
+    info = cast(TestInfo, {k: v for k, v in test.items() if k not in ("lines", "calls", "stdout")})
+    failure = info.get("failure")
+    if failure:
+        info["failure"] = program_side(failure, test["calls"])
     return {
         "status": status,
         "return_repr": None,
@@ -118,7 +123,7 @@ def test_document(test: TestResult, run: PytestRun, tests_run: int) -> Trace:
         "calls": test["calls"],
         "stdout": test["stdout"],
         "duration_s": test["duration_s"],
-        "test": cast(TestInfo, {k: v for k, v in test.items() if k not in ("lines", "calls", "stdout")}),
+        "test": info,
         "tests_run": tests_run,
         "isolation": run.get("isolation", ""),
     }
@@ -182,6 +187,21 @@ def node_distance(node: str, other: str) -> int:
     if mine.rpartition("::")[0] == base.rpartition("::")[0] and base.count("::") > 1:
         return 1
     return 2 if mine.partition("::")[0] == base.partition("::")[0] else 3
+
+
+def program_side(failure: Failure, calls: list[FunctionCalls]) -> Failure:
+    """The failure with ``expected`` and ``actual`` the right way round, by the trace: the actual value
+    is the one the code under test produced. When the value the tracer took for the expected one is
+    what a function of the code under test returned in this test and the other is not, they swap
+    (``tripled = 4; doubled = double(2); assert tripled == doubled``: the operands' form says nothing,
+    the trace does). Otherwise the tracer's reading of the assertion stands."""
+    expected, actual = failure.get("expected"), failure.get("actual")
+    if failure.get("op") != "==" or expected is None or actual is None or expected == actual:
+        return failure
+    returned = {r.get("return_repr") for call in calls if not is_test_file(call["file"]) for r in call["records"]}
+    if expected in returned and actual not in returned:
+        return cast(Failure, {**failure, "expected": actual, "actual": expected})
+    return failure
 
 
 def with_neighbours(

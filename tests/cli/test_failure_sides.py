@@ -67,6 +67,12 @@ def test_unnamed_actual_first():
     assert double(2) == doubled
 
 
+def test_both_named_expected_first():
+    tripled = 4
+    doubled = double(2)  # neither the names nor the operands' form tell: the trace does
+    assert tripled == doubled
+
+
 def test_stdlib_value_second():
     stamp = day(2)  # as dateutil's suite writes it: assert dt_after == datetime(2011, 12, 31, tzinfo=APIA)
     assert stamp == date(2000, 1, 4)
@@ -115,6 +121,7 @@ def project(tmp_path_factory) -> Path:
         "test_unnamed_actual_first",
         "TestCalc::test_unittest_actual_first",
         "TestCalc::test_unittest_expected_first",
+        "test_both_named_expected_first",
     ],
 )
 def test_expected_and_actual_whatever_the_order(project: Path, test: str):
