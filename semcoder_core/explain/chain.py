@@ -331,7 +331,8 @@ class _Chain:
         shown = 0
         for other in sorted(func.starts):
             stmt = func.guard.get(other)
-            if shown >= 2 or other == line or not isinstance(func.starts[other], ast.Return) or stmt is None:
+            ends = isinstance(func.starts[other], (ast.Return, ast.Raise))  # the ways out it did not take
+            if shown >= 2 or other == line or not ends or stmt is None:
                 continue
             if view.hits.get(other) or not view.hits.get(stmt.lineno):
                 continue

@@ -10,6 +10,7 @@ from ..tracer.schema import Trace
 from .chain import _Chain
 from .context import _Context
 from .divergence import _Divergence
+from .origins import _Origins
 from .reprs import _differences, _pairs, _short
 from .result import Explanation, Step
 
@@ -88,6 +89,16 @@ def _failure_text(ctx: _Context, failure: dict) -> str:
             place = f"; when time ran out it was running {ctx.where(file, int(line))}"
             place += f" `{text}`" if text else ""
         return f"{at}it {message}{place}." if at else f"It {message}{place}."
+    expected_exception = _Origins(ctx).not_raised()
+    if expected_exception is not None:
+        quiet = _Origins(ctx).quiet_call()
+        func = ctx.func_at(quiet[1], quiet[2]) if quiet is not None else None
+        instead = f", but `{func.name}()` returned `{_short(quiet[3] or '')}`" if quiet and func else ""
+        return f"{at}expected `{expected_exception}` to be raised{instead}."
+    compare = ctx.test.get("compare")
+    if compare is not None and compare.get("op") in ("in", "not in"):
+        verb = "is not in" if compare["op"] == "in" else "is in"
+        return f"{at}`{_short(compare['left'], 200)}` {verb} `{_short(compare['right'], 200)}`."
     if failure.get("expected") is not None and failure.get("actual") is not None:
         text = f"{at}expected `{_short(failure['expected'], 200)}`, got `{_short(failure['actual'], 200)}`."
         diffs = _differences(failure["expected"], failure["actual"])

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..annotate import is_test_file
 from ..findings import wrong_value_origin
 from .context import _Context
 from .replay import INF, _View
 from .reprs import _fields, _normal
+
+_CLASS_NAME = re.compile(r"<class '([\w.]+)'>")
+_NOT_RAISED = re.compile(r"^(\w+) not raised")
 
 
 class _Origins:
@@ -28,6 +32,10 @@ class _Origins:
             if file and line:
                 return "running", file, int(line), None
             return None
+        if self.not_raised() is not None:
+            quiet = self.quiet_call()
+            if quiet is not None:
+                return quiet
         actual = self.ctx.failure.get("actual")
         if not (exc.get("type") and exc["type"] != "AssertionError") and actual is not None:
             returned = self.returned_origin(actual)
@@ -45,6 +53,47 @@ class _Origins:
         where = self.ctx.test_line()
         if where is not None:
             return "asserted", where[0], where[1], actual
+        return None
+
+    def not_raised(self) -> str | None:
+        """The exception a ``pytest.raises``/``assertRaises`` block expected and did not get, else None."""
+        exc = self.ctx.exception
+        message = (exc.get("message") or "").strip()
+        if exc.get("type") == "Failed" and message.startswith("DID NOT RAISE"):
+            found = _CLASS_NAME.search(message)
+            return found.group(1).rsplit(".", 1)[-1] if found else message[len("DID NOT RAISE") :].strip()
+        if exc.get("type") == "AssertionError":
+            found = _NOT_RAISED.match(message)
+            if found:
+                return found.group(1)
+        return None
+
+    def quiet_call(self) -> tuple[str, str, int, str | None] | None:
+        """In a block that should have raised: the call of the code under test in it that returned
+        instead, at its ``return`` (from there the chain finds the ``raise`` that never ran)."""
+        where = self.ctx.test_line()
+        test_func = self.ctx.func_at(*where) if where is not None else None
+        if where is None or test_func is None:
+            return None
+        stmt = test_func.stmt.get(where[1])
+        if not isinstance(stmt, (ast.With, ast.AsyncWith)):
+            return None
+        names = {
+            node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+            for inner in stmt.body
+            for node in ast.walk(inner)
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+        }
+        for call in reversed(self.ctx.doc.get("calls") or []):
+            if is_test_file(call["file"]) or call.get("name") not in names:
+                continue
+            records = [r for r in call["records"] if r.get("exception") is None]
+            func = self.ctx.func_at(call["file"], call["line"])
+            if not records or func is None or func.first != call["line"]:
+                continue
+            value = records[-1].get("return_repr")
+            line = return_line(self.ctx.view(self.ctx.doc, func), records[-1].get("at"), value)
+            return "returned", call["file"], line or call["line"], value
         return None
 
     def returned_origin(self, actual: str) -> tuple[str, str, int, str | None] | None:

@@ -307,7 +307,7 @@ def _failure(test: dict, report) -> dict:
     return failure
 
 
-# unittest's equality assertions: their (first, second) are what the test compared
+# unittest's assertions of two values: their (first, second) are what the test compared, with this operator
 _UNITTEST_EQUAL = {
     "assertEqual": "==",
     "assertEquals": "==",
@@ -319,6 +319,22 @@ _UNITTEST_EQUAL = {
     "assertMultiLineEqual": "==",
     "assertCountEqual": "==",
     "assertAlmostEqual": "==",
+    "assertNotEqual": "!=",
+    "assertIn": "in",
+    "assertNotIn": "not in",
+    "assertIs": "is",
+    "assertIsNot": "is not",
+    "assertGreater": ">",
+    "assertGreaterEqual": ">=",
+    "assertLess": "<",
+    "assertLessEqual": "<=",
+}
+# ... and of one value, against a constant
+_UNITTEST_ONE = {
+    "assertIsNone": ("is", None),
+    "assertIsNotNone": ("is not", None),
+    "assertTrue": ("==", True),
+    "assertFalse": ("==", False),
 }
 
 
@@ -327,8 +343,15 @@ def _unittest_compare(tb) -> dict | None:
     message ("2 != 1") holds no values a reader can trust, its frame's locals do."""
     while tb is not None:
         frame = tb.tb_frame
-        op = _UNITTEST_EQUAL.get(frame.f_code.co_name)
-        if op and frame.f_code.co_filename.replace(os.sep, "/").endswith("unittest/case.py"):
+        name = frame.f_code.co_name
+        op = _UNITTEST_EQUAL.get(name)
+        in_unittest = frame.f_code.co_filename.replace(os.sep, "/").endswith("unittest/case.py")
+        if in_unittest and name in _UNITTEST_ONE and frame.f_code.co_argcount >= 2:
+            only = frame.f_code.co_varnames[1]
+            if only in frame.f_locals:
+                op, constant = _UNITTEST_ONE[name]
+                return {"op": op, "left": _full_repr(frame.f_locals[only], 10_000), "right": repr(constant)}
+        if op and in_unittest:
             names, code = frame.f_locals, frame.f_code
             first, second = code.co_varnames[1:3] if code.co_argcount >= 3 else ("", "")  # after self
             if first in names and second in names:  # (first, second), (list1, list2), (d1, d2), ...
