@@ -151,6 +151,7 @@ class Sandbox:
         test_timeouts: dict[str, float] | None = None,
         test_timeout_s: float | None = None,
         keep_going: bool = False,
+        select: bool = False,
     ) -> PytestRun:
         """Run pytest node ids (or paths); with ``trace``, each test gets its own trace. With ``keep_going``,
         the tests of modules that collect run even where another module does not (an editor's runs: one
@@ -164,14 +165,18 @@ class Sandbox:
         Results stream from the process as each test ends. When the process dies mid-suite
         (segfault, ``os._exit``, the kernel's OOM kill) or pytest breaks in its own code
         (INTERNALERROR), the test that was running is reported (``crashed``, ``memory-limit``)
-        and the tests left run in a new process, like pytest-xdist does for a crashed worker."""
+        and the tests left run in a new process, like pytest-xdist does for a crashed worker.
+
+        With ``select``, pytest collects the files of ``node_ids`` and runs the collected tests that
+        ``node_ids`` name (a parametrized test's id names each of its cases): a node id that names no
+        test (a planner's guess) is left out instead of failing the whole run."""
         per_test = test_timeout_s or self.limits.timeout_s
         if total_timeout_s is None:
             limits = [(test_timeouts or {}).get(n, per_test) for n in node_ids] or [per_test]
             total_timeout_s = STARTUP_S + sum(limits)
         deadline = time.monotonic() + total_timeout_s
         tests: dict[str, dict] = {}
-        args = list(node_ids)
+        args = list(dict.fromkeys(n.partition("::")[0] for n in node_ids)) if select else list(node_ids)
         collected: list[str] | None = None
         first: dict | None = None
         last: dict | None = None
@@ -187,6 +192,8 @@ class Sandbox:
                 "test_timeouts": dict(test_timeouts or {}),
                 "stream": True,
             }
+            if select:
+                request["select"] = list(node_ids)
             budget = max(deadline - time.monotonic(), 1.0)
             running_now: dict = {"node": None, "since": 0.0, "killed": None}
 

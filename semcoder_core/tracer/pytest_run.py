@@ -115,6 +115,20 @@ class _Plugin:
         return test
 
     # pytest hooks; pytest finds them by name.
+    def pytest_collection_modifyitems(self, session, config, items):
+        """With ``select`` (node ids): only the collected tests they name run."""
+        wanted = self.request.get("select")
+        if wanted is None:
+            return
+        exact = set(wanted)
+        kept, dropped = [], []
+        for item in items:
+            base = item.nodeid.partition("[")[0]
+            (kept if item.nodeid in exact or base in exact else dropped).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
     def pytest_collection_finish(self, session):
         if self.stream:
             root = str(getattr(session.config, "rootpath", None) or session.config.rootdir)
