@@ -126,6 +126,7 @@ def test_document(test: TestResult, run: PytestRun, tests_run: int) -> Trace:
         "test": info,
         "tests_run": tests_run,
         "isolation": run.get("isolation", ""),
+        "import_lines": run.get("import_lines") or {},
     }
 
 

@@ -281,7 +281,7 @@ def measure(library: Library, bug: dict[str, Any], args: argparse.Namespace) -> 
     result["blamed_first"] = result["blamed"] == f"{bug['file']}:{bug['line']}"
 
     if args.explain_only:
-        return {**result, "fix_found": False, "fix_correct": False, "fix_duration_s": None}
+        return {**result, "fix_found": False, "fix_correct": False, "fix_duration_s": None, "fix_wall_s": None}
     log(f"  {bug['id']}: semcoder fix (budget {args.time_budget:g} s)")
     budget = ["--time-budget", f"{args.time_budget:g}"]
     fixed, result["fix_wall_s"] = semcoder_json(["fix", node, "--json", *budget, *python], args.fix_timeout)
@@ -354,7 +354,7 @@ def print_table(results: list[dict[str, Any]], summary: dict[str, Any]) -> None:
     head = ["bug", "library", "kind", "shape", "blamed first", "fix found", "fix correct", "explain s", "fix s"]
     rows = [head]
     for r in results:
-        fix_s = r["fix_duration_s"] if r["fix_duration_s"] is not None else r["fix_wall_s"]
+        fix_s = r["fix_duration_s"] if r["fix_duration_s"] is not None else r["fix_wall_s"] or 0.0
         rows.append(
             [
                 r["id"],

@@ -43,6 +43,8 @@ class _Chain:
         self.step_funcs: list[_Func] = []
         self.seen: set[tuple[str, int]] = set()
         self.blamed: tuple[_Func, _Segment | None] | None = None
+        # The row of a module-level literal that holds a value the chain read (the wrong value's source)
+        self.literal_origin: tuple[str, int, str] | None = None
 
     def add(self, func: _Func, line: int, values: dict[str, str], note: str, pos: float) -> Step | None:
         """Add a chain step (``pos``: when the line ran, for the order of the chain)."""
@@ -187,6 +189,8 @@ class _Chain:
             if writer is None:
                 if name in func.params and name in segment.args and segment not in reached:
                     reached.append(segment)
+                elif name not in func.params and not func.writers(name):
+                    self.module_value(func, name, item)
                 continue
             found.append((name, writer[0], writer[1]))
             if item.focus:
@@ -220,6 +224,33 @@ class _Chain:
                     queue.append(_Item(segment, func.facts(stmt.lineno).reads, at, item.depth + 1, 0, False))
             if not hopped:
                 queue.append(_Item(segment, facts.reads, x.pos, item.depth + 1, line, False))
+
+    def module_value(self, func: _Func, name: str, item: _Item) -> None:
+        """``name`` is a global of the module that the function only reads: where the import set it
+        (a table, a constant, a registry). When the statement spans lines, the line of its literal
+        that holds a value the reading line got (the row of the table) is the step."""
+        source = self.ctx.source(func.file)
+        if source.tree is None:
+            return
+        ran = (self.ctx.doc.get("import_lines") or {}).get(func.file) or {}
+        for stmt in source.tree.body:
+            if name not in _module_names(stmt):
+                continue
+            first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+            if not any(str(n) in ran and ran[str(n)].get("hits") for n in range(first, last + 1)):
+                continue  # not run at import (under an if, or the trace has no imports)
+            line = first
+            shown = next((s for s in self.steps if s.file == func.file and s.line == item.exclude), None)
+            wanted = {v for v in (shown.values.values() if shown else []) if _distinctive(v)}
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Constant) and repr(node.value) in wanted and first < node.lineno:
+                    line = node.lineno
+                    if self.literal_origin is None:
+                        self.literal_origin = (func.file, line, name)
+                    break
+            where = "at import" if line == first else f"at import, in `{name}`"
+            self.add(func, line, {}, f"set {where} (module level): the value read as `{name}`", -1.0)
+            return
 
     def callees(self, segment: _Segment, line: int, env: dict[str, str], pos: float, most: int = 1) -> None:
         """Functions of the project that ``line`` calls (or passes by name): where they returned what."""
@@ -441,3 +472,19 @@ class _Chain:
                     queue.append(_Item(inner, reads, INF, item.depth + 1, ret, item.focus))
                 return True
         return False
+
+
+def _module_names(stmt: ast.stmt) -> set[str]:
+    """Names a module-level statement binds."""
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        targets = [stmt.target]
+    else:
+        return set()
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _distinctive(value: str) -> bool:
+    """A value that points at one literal: not 0, 1, True, None, '' and the like."""
+    return len(value) >= 3 and value not in ("None", "True", "False", "...")

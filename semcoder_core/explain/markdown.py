@@ -46,12 +46,23 @@ def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanati
     line = (blamed[1], blamed[2]) if blamed is not None and blamed[0] != "asserted" else None
     if line is None:
         line = next(((s.file, s.line) for s in chain.steps if not is_test_file(s.file)), None)
+    look_first = ""
+    if chain.literal_origin is not None:  # the value came from a row of a module-level table: look there
+        file, row, table = chain.literal_origin
+        line = (file, row)
+        text = ctx.source(file).text(row)
+        look_first = (
+            f"**Where to look first:** {ctx.where(file, row)} `{text}`, the row of `{table}` the value came from."
+        )
     if not (ctx.doc.get("lines") or {}):
         md.append("")
         md.append("The trace recorded no lines, so there is nothing more to show.")
     elif not code_ran:
         md.append("")
         md.append("No code under test ran in this test (only the test's own lines were traced).")
+    if look_first:
+        md.append("")
+        md.append(look_first)
     if chain.steps:
         md.append("")
         md.append("**How it came about** (backwards from the failure):")

@@ -19,9 +19,10 @@ class Suspect:
 
 
 def covered(doc: Trace) -> set[tuple[str, int]]:
-    """(file, line) of the code under test (not test files) that a run executed."""
+    """(file, line) of the code under test (not test files) that a run executed, its imports included
+    (a module-level table is evidence for every test that reads it)."""
     out = set()
-    for file, lines in (doc.get("lines") or {}).items():
+    for file, lines in [*(doc.get("import_lines") or {}).items(), *(doc.get("lines") or {}).items()]:
         if is_test_file(file):
             continue
         for key, entry in lines.items():

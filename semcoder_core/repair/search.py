@@ -453,6 +453,10 @@ def _localize(
     where = (origin.file, origin.line) if origin else None
     blamed = _blamed(failing_doc, source_of, project, found.passing)
     suspects = localize([failing_doc], found.passing, where)
+    if blamed is not None and all((s.file, s.line) != blamed for s in suspects):
+        # A row of a module-level table the wrong value came from: its statement ran at import,
+        # where the trace sees the statement's first line only.
+        suspects.append(Suspect(blamed[0], blamed[1], 0.0, 1, len(found.passing)))
     top = {(s.file, s.line) for s in suspects[:TOP_LINES]} | ({blamed} if blamed else set())
     reached = {n: covered(doc) for n, doc in found.others.items()}
     targets = [target] + [n for n in others if n in reached and reached[n] & top]

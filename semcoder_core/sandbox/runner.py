@@ -178,6 +178,7 @@ class Sandbox:
         tests: dict[str, dict] = {}
         args = list(dict.fromkeys(n.partition("::")[0] for n in node_ids)) if select else list(node_ids)
         collected: list[str] | None = None
+        import_lines: dict = {}  # what the first process traced of the imports before its first test
         first: dict | None = None
         last: dict | None = None
         restarts = 0
@@ -223,6 +224,7 @@ class Sandbox:
                     paths = dict(zip(event["nodeids"], event["paths"]))
                     if collected is None:
                         collected = list(event["nodeids"])
+                        import_lines = event.get("import_lines") or {}
                 elif kind == "start":
                     running = event["nodeid"]
                 elif kind == "test":
@@ -276,6 +278,8 @@ class Sandbox:
         result["tests"] = sorted(tests.values(), key=lambda t: order.get(t["nodeid"], len(order)))
         result["isolation"] = self.isolation
         result["restarts"] = restarts
+        if import_lines:
+            result["import_lines"] = import_lines
         if result["tests"] and (restarts or broken) and not stalled:
             result.update(_run_status(result, self.limits.memory_mb))
         result.setdefault("duration_s", result.get("wall_s", 0.0))

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import traceback
+from typing import Any
 
 try:
     import pytest
@@ -98,6 +99,8 @@ class _Plugin:
         self.internal_error = False
         self.internal_blamed = False  # the internal error was reported against the running test
         self.internal_message = ""
+        self.importing: Any = None  # the trace of the imports before the first test (a TraceSession)
+        self.import_lines: dict = {}
 
     def _test(self, nodeid: str) -> dict:
         test = self.tests.get(nodeid)
@@ -129,15 +132,34 @@ class _Plugin:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
 
+    def start_imports(self) -> None:
+        """Trace what runs before the first test: the project's modules as they are imported
+        (module-level tables, registries, class bodies). Their lines are evidence for every test."""
+        if self.trace:
+            self.importing = _session(self.request)
+            _QUIET[0] = self.importing.recorder.busy
+            self.importing.start()
+
+    def stop_imports(self) -> dict:
+        session, self.importing = self.importing, None
+        if session is None:
+            return {}
+        session.stop()
+        _QUIET[0] = None
+        return session.lines()
+
     def pytest_collection_finish(self, session):
+        self.import_lines = self.stop_imports()
         if self.stream:
             root = str(getattr(session.config, "rootpath", None) or session.config.rootdir)
             ids = [item.nodeid for item in session.items]
             # What a later process is given to run the rest: node ids from the folder the run starts in.
             paths = [_runnable(nodeid, root) for nodeid in ids]
-            self.guard.emit({"event": "collected", "nodeids": ids, "paths": paths})
+            self.guard.emit({"event": "collected", "nodeids": ids, "paths": paths, "import_lines": self.import_lines})
 
     def pytest_runtest_logstart(self, nodeid, location):
+        if self.importing is not None:  # no collection_finish (an error): the imports end here
+            self.import_lines = self.stop_imports()
         self.current = self._test(nodeid)
         if self.stream:
             self.guard.emit({"event": "start", "nodeid": nodeid})
@@ -486,7 +508,12 @@ def _summary(plugin: _Plugin, everything: bool = False) -> dict:
         for t in plugin.tests.values()
         if t["nodeid"] and (everything or not t.get("_sent"))
     ]
-    return {"status": "ok", "tests": tests, "collect_errors": plugin.collect_errors}
+    return {
+        "status": "ok",
+        "tests": tests,
+        "collect_errors": plugin.collect_errors,
+        "import_lines": plugin.import_lines,
+    }
 
 
 def run_pytest(guard: Guard, request: dict) -> dict:
@@ -516,6 +543,7 @@ def run_pytest(guard: Guard, request: dict) -> dict:
     guard.gated = True
     status, exception = "ok", None
     out_of_memory = False
+    plugin.start_imports()
     try:
         code = int(pytest.main(args, plugins=[plugin]))
     except RunTimeout:
@@ -526,6 +554,8 @@ def run_pytest(guard: Guard, request: dict) -> dict:
     finally:
         guard.disarm()
         guard.gated = False
+        if plugin.importing is not None:
+            plugin.import_lines = plugin.stop_imports()
         plugin._stop()
     if guard.timed_out and plugin.current is not None:
         plugin.current["outcome"] = "timeout"
@@ -565,6 +595,7 @@ def run_pytest(guard: Guard, request: dict) -> dict:
     result["internal_error"] = plugin.internal_error
     if plugin.stream:
         result["tests"] = _summary(plugin)["tests"]
+        result.pop("import_lines", None)  # sent with the collected tests
     return result
 
 

@@ -169,6 +169,7 @@ class Trace(_TraceRequired, total=False):
     tests: List[TestResult]
     collect_errors: List[CollectError]
     exit_code: int
+    import_lines: Lines  # a traced test: the project's lines its run ran before any test (imports)
 
 
 class _TestResultRequired(TypedDict):
@@ -222,6 +223,7 @@ class PytestRun(_PytestRunRequired, total=False):
     lines: Lines
     calls: List[FunctionCalls]
     restarts: int  # new processes started after a test crashed its process or pytest itself
+    import_lines: Lines  # a traced run: the project's lines run before its first test (module imports)
 
 
 # Empty documents for readers that treat "none" like "nothing known" (every key falsy).
