@@ -34,7 +34,7 @@ import run as realworld  # noqa: E402
 from semcoder_core.cli.output import read_text  # noqa: E402
 from semcoder_core.config import Settings  # noqa: E402
 from semcoder_core.explain import explain_failure  # noqa: E402
-from semcoder_core.repair.localize import localize  # noqa: E402
+from semcoder_core.spectrum import localize  # noqa: E402
 from semcoder_core.testruns import neighbourhood  # noqa: E402
 
 
@@ -56,7 +56,19 @@ def measure(library: corpus.Library, bug: dict[str, Any]) -> dict[str, Any]:
     one = localize([found.failing], found.passing)
     every = localize(failing, found.passing)
     explained = explain_failure(found.failing, read_text, project, found.passing)
-    chain = [(s.file, s.line) for s in explained.steps]
+    chain = [(s.file, s.line) for s in explained.chain]
+    score = {(s.file, s.line): s.score for s in one}
+    top = max(score.values(), default=0.0)
+    tied = [w for w in score if score[w] >= top - 1e-9]
+    on_chain = [w for w in chain if w in score]
+    # Other ways to pick one line (for comparison with the explanation's): where the failure came
+    # from; Ochiai's first where it ties with the chain, else the origin; the chain's best by Ochiai.
+    both = [w for w in chain if w in tied]
+    variants = {
+        "origin": explained.origin == where,
+        "tied_chain_or_origin": (both[0] if both else explained.origin) == where,
+        "chain_best": bool(on_chain) and max(on_chain, key=lambda w: score[w]) == where,
+    }
     hits = (found.failing.get("lines") or {}).get(where[0], {}).get(str(where[1]), {}).get("hits", 0)
     return {
         **out,
@@ -67,6 +79,7 @@ def measure(library: corpus.Library, bug: dict[str, Any]) -> dict[str, Any]:
         "chain": chain.index(where) + 1 if where in chain else None,
         "steps": len(chain),
         "blamed": explained.line == where,
+        **variants,
         "passing": len(found.passing),
         "failing": len(failing),
     }
@@ -124,6 +137,8 @@ def main() -> int:
         top5 = sum(1 for r in ranked if r[key] and r[key] <= 5)
         print(f"{key}: first {top1}/{len(ranked)}, top 5 {top5}/{len(ranked)}")
     print(f"blamed: {sum(r['blamed'] for r in ranked)}/{len(ranked)}; ran: {sum(r['ran'] for r in ranked)}")
+    for key in ("origin", "tied_chain_or_origin", "chain_best"):
+        print(f"  other pick, {key}: {sum(r[key] for r in ranked)}/{len(ranked)}")
     return 0
 
 

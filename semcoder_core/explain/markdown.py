@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..annotate import is_test_file
+from ..spectrum import localize
 from ..tracer.schema import Trace
 from .chain import _Chain
 from .context import _Context
@@ -46,14 +47,12 @@ def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanati
     line = (blamed[1], blamed[2]) if blamed is not None and blamed[0] != "asserted" else None
     if line is None:
         line = next(((s.file, s.line) for s in chain.steps if not is_test_file(s.file)), None)
+    origin = line
+    line, why = _look_first(ctx, chain, origin, passing)
     look_first = ""
-    if chain.literal_origin is not None:  # the value came from a row of a module-level table: look there
-        file, row, table = chain.literal_origin
-        line = (file, row)
-        text = ctx.source(file).text(row)
-        look_first = (
-            f"**Where to look first:** {ctx.where(file, row)} `{text}`, the row of `{table}` the value came from."
-        )
+    if line is not None and line != origin:
+        text = ctx.source(line[0]).text(line[1])
+        look_first = f"**Where to look first:** {ctx.where(*line)} `{_short(text, 100)}`, {why}."
     if not (ctx.doc.get("lines") or {}):
         md.append("")
         md.append("The trace recorded no lines, so there is nothing more to show.")
@@ -80,7 +79,33 @@ def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanati
             f"**Compared with passing tests:** `{run}` passes through the same code; the first difference is at "
             f"{where} `{divergence.text}`: {divergence.note}."
         )
-    return Explanation("\n".join(md).rstrip() + "\n", failure, line, list(chain.steps), divergence)
+    return Explanation("\n".join(md).rstrip() + "\n", failure, line, list(chain.steps), divergence, origin)
+
+
+def _look_first(
+    ctx: _Context, chain: _Chain, origin: tuple[str, int] | None, passing: Sequence[Trace]
+) -> tuple[tuple[str, int] | None, str]:
+    """The line most likely wrong, and why: the row of a module-level table the wrong value came from;
+    else the line the passing tests that reach this code ran least for what this test ran (Ochiai),
+    where the line the failure came from, then the chain's lines, then the nearest, win ties; the
+    line the failure came from when no passing test reaches the code."""
+    if chain.literal_origin is not None:
+        file, row, table = chain.literal_origin
+        return (file, row), f"the row of `{table}` the value came from"
+    if not passing or origin is None:
+        return origin, ""
+    suspects = [s for s in localize([ctx.doc], list(passing)) if not is_test_file(s.file)]
+    if not suspects:
+        return origin, ""
+    best = suspects[0].score
+    tied = [(s.file, s.line) for s in suspects if s.score >= best - 1e-9]
+    if origin in tied:
+        return origin, ""
+    on_chain = [(s.file, s.line) for s in chain.steps if (s.file, s.line) in tied]
+    pick = on_chain[0] if on_chain else min(tied, key=lambda w: (w[0] != origin[0], abs(w[1] - origin[1])))
+    ran_by = next(s for s in suspects if (s.file, s.line) == pick).passing
+    reach = f"{ran_by} of the {len(passing)} passing tests" if ran_by else f"none of the {len(passing)} passing tests"
+    return pick, f"this test ran it and {reach} that reach this code did"
 
 
 def _failure_text(ctx: _Context, failure: dict) -> str:

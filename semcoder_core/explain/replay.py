@@ -205,7 +205,9 @@ class _Segment:
         if line not in self.func.loop:
             if not self._ran(line):
                 return []
-            pos = max((e.seq for e in self.events if e.line < line), default=0.0) + 0.5
+            # After the last recorded change above it; straight-line statements keep their order
+            # (a line that changed nothing ran after the ones above it that changed nothing either).
+            pos = max((e.seq for e in self.events if e.line < line), default=0.0) + 0.5 + line / 1e7
             return [_Exec(pos, self.env_before(pos), {})]
         loop = self.func.loop_body_direct(line)
         if loop is not None:

@@ -21,6 +21,7 @@ class Step:
 class Explanation:
     markdown: str
     failure: dict  # {test, message, expected, actual}
-    line: Optional[tuple[str, int]]  # the line blamed: where the wrong value was produced or the exception raised
+    line: Optional[tuple[str, int]]  # the line blamed: where to look first (see markdown._look_first)
     chain: list[Step] = field(default_factory=list)  # backwards from the blamed line
     divergence: Optional[Step] = None  # first difference from the passing runs (in the failing run)
+    origin: Optional[tuple[str, int]] = None  # where the failure came from: the chain's first line

@@ -1,6 +1,6 @@
 """Fault localisation from traces and search-based repair, every candidate validated by the tests."""
 
-from .localize import Suspect, localize
+from ..spectrum import Suspect, localize
 from .mutate import Edit, mutants
 from .search import Candidate, FixReport, search
 

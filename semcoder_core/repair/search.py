@@ -26,9 +26,9 @@ from pathlib import Path
 
 from ..findings import wrong_value_origin
 from ..sandbox import RunCancelled, Sandbox
+from ..spectrum import Suspect, covered, localize
 from ..testruns import neighbourhood, node_distance
 from ..tracer.schema import Trace
-from .localize import Suspect, covered, localize
 from .mutate import Edit, mutants
 
 # Likely edits first, across the top lines: a one-token change before a new statement.

@@ -32,15 +32,18 @@ class Explained:
     status: str
     markdown: str
     failure: Optional[dict] = None  # {test, message, expected, actual}
-    line: Optional[tuple[str, int]] = None  # the line blamed (file, line)
+    line: Optional[tuple[str, int]] = None  # the line blamed: where to look first (file, line)
     model: Optional[dict] = None  # {name, error} where a model was asked
     failing: Optional[Trace] = None  # the traced failing run
+    origin: Optional[tuple[str, int]] = None  # where the failure came from (the chain's first line)
 
     def document(self) -> dict:
-        """The ``--json`` document: ``{status, markdown, failure[, line][, model]}``."""
+        """The ``--json`` document: ``{status, markdown, failure[, line][, origin][, model]}``."""
         out: dict = {"status": self.status, "markdown": self.markdown, "failure": self.failure}
         if self.line:
             out["line"] = {"file": self.line[0], "line": self.line[1]}
+        if self.origin:
+            out["origin"] = {"file": self.origin[0], "line": self.origin[1]}
         if self.model is not None:
             out["model"] = self.model
         return out
@@ -91,7 +94,9 @@ def explain_test(
     if failing["status"] == "ok":
         return Explained("passed", f"`{node}` passes.", failing=failing)
     explanation = explain_failure(failing, source_of, project, passing)
-    result = Explained("ok", explanation.markdown, explanation.failure, explanation.line, failing=failing)
+    result = Explained(
+        "ok", explanation.markdown, explanation.failure, explanation.line, failing=failing, origin=explanation.origin
+    )
     backend = load_backend()
     if backend is not None:
         from .fixes import model_section

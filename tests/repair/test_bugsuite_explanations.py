@@ -33,7 +33,7 @@ def test_explanation_names_the_line_and_the_values(bug: Path, tmp_path: Path):
     assert failing is not None and failing["status"] != "ok"
     explanation = explain_failure(failing, lambda p: Path(p).read_text(), root, passing)
     want = meta["explanation"]
-    assert explanation.line == (str(root / want["file"]), want["line"])
+    assert explanation.origin == (str(root / want["file"]), want["line"])  # where the failure came from
     assert f"{want['file']}:{want['line']}" in explanation.markdown
     if want["actual"] is not None:
         assert explanation.failure["actual"] == want["actual"]

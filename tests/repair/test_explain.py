@@ -56,7 +56,7 @@ def test_percentile_off_by_one(example_copy):
         "expected": None,
         "actual": None,
     }
-    assert at(e.line, project) == "inventory/stats.py:40"
+    assert at(e.origin, project) == "inventory/stats.py:40"
     raised = e.chain[0]
     assert at(raised, project) == "inventory/stats.py:40"
     assert raised.values["upper"] == "7"
@@ -98,7 +98,7 @@ def test_reorder_plan_boundary(example_copy):
     assert "expected `{'BOLT-M6': 500, 'NUT-M6': 500}`, got `{'NUT-M6': 500}`" in e.markdown
     assert "`'BOLT-M6'` is missing" in e.markdown
     # The wrong dict was returned by `return plan`, built at line 87 under the condition at line 83.
-    assert at(e.line, project) == "inventory/stock.py:88"
+    assert at(e.origin, project) == "inventory/stock.py:88"
     assert e.chain[0].values == {"plan": "{'NUT-M6': 500}"}
     assert step(e, "inventory/stock.py:87", project).values["plan"] == "{'NUT-M6': 500}"
     condition = step(e, "inventory/stock.py:83", project)
@@ -121,7 +121,7 @@ def test_order_total_taxes_the_subtotal(example_copy):
     assert e.failure["actual"] == "Receipt(subtotal=250.0, discount=25.0, tax=20.0, shipping=0.0, total=245.0)"
     assert "`tax`: expected `18.0`, got `20.0`" in e.markdown
     assert "`total`: expected `243.0`, got `245.0`" in e.markdown
-    assert at(e.line, project) == "inventory/pricing.py:60"
+    assert at(e.origin, project) == "inventory/pricing.py:60"
     assert e.chain[0].values["tax"] == "20.0"
     tax = step(e, "inventory/pricing.py:54", project)
     assert tax.values == {"tax": "20.0", "subtotal": "250.0", "tax_rate": "0.08"}
@@ -229,7 +229,7 @@ def test_zero_division_through_two_functions(synthetic):
     e = explain(docs, "tests/test_syn.py::test_average_no_positive", project)
 
     assert e.failure["message"] == "ZeroDivisionError: division by zero"
-    assert at(e.line, project) == "pkg/numbers.py:19"
+    assert at(e.origin, project) == "pkg/numbers.py:19"
     assert e.chain[0].values == {"s": "0", "n": "0"}
     assert "the divisor `n = 0`" in e.chain[0].note
     # n came from count_positive(), whose `n += 1` never ran.
@@ -248,7 +248,7 @@ def test_wrong_value_through_two_modules(synthetic):
     e = explain(docs, "tests/test_syn.py::test_summary", project)
 
     assert e.failure["expected"] == "{'scaled': 6}" and e.failure["actual"] == "{'scaled': 4}"
-    assert at(e.line, project) == "pkg/report.py:12"
+    assert at(e.origin, project) == "pkg/report.py:12"
     where = [at(s, project) for s in e.chain]
     assert where[:5] == [
         "pkg/report.py:12",
@@ -272,7 +272,7 @@ def test_timeout_says_where_it_was_running(synthetic):
     e = explain(docs, node, project)
 
     # Time runs out in the loop: on its condition (line 24) or its body (line 25).
-    assert at(e.line, project) in ("pkg/numbers.py:24", "pkg/numbers.py:25")
+    assert at(e.origin, project) in ("pkg/numbers.py:24", "pkg/numbers.py:25")
     assert "running when time ran out" in e.chain[0].note
     assert step(e, "pkg/numbers.py:24", project).values["limit"] == "5"
     assert "did not finish within 2 s" in e.markdown

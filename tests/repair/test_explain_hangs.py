@@ -41,7 +41,10 @@ def test_a_loop_whose_update_changes_nothing(tmp_path: Path):
     assert steps[1].startswith("2. `power.py:4` `p = p ** 2` — ran ")
     assert steps[1].endswith(" times and never changed `p`, which the loop's condition reads; `p = 1`")
     assert "time ran out here; the passing tests ran this line and went on" in md
-    assert found.line == (str(root / "power.py"), 3)
+    assert found.origin == (str(root / "power.py"), 3)  # where it was looping
+    # where to look first: the loop's update, which only this test ran (test_one never enters the loop)
+    assert found.line == (str(root / "power.py"), 4)
+    assert "**Where to look first:** `power.py:4` `p = p ** 2`, this test ran it and none of the" in md
 
 
 def test_a_loop_whose_update_steps_over_the_stop(tmp_path: Path):

@@ -57,7 +57,7 @@ def test_explain_blames_the_line_that_returned_the_wrong_value(root: Path):
     assert explained.model is None and explained.failing is not None
     assert seen == [f"Tracing {FAILING} and the tests that reach the same code"]
     document = explained.document()
-    assert list(document) == ["status", "markdown", "failure", "line"]
+    assert list(document) == ["status", "markdown", "failure", "line", "origin"]
     assert document["line"] == {"file": str(root / "people.py"), "line": 2}
 
 

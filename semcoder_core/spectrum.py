@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..annotate import is_test_file
-from ..tracer.schema import Trace
+from .annotate import is_test_file
+from .tracer.schema import Trace
 
 
 @dataclass(frozen=True)
