@@ -135,12 +135,7 @@ def fresh_tree(lib: dict[str, Any], sdist: Path, base: Path) -> Path:
     if tree.exists():
         shutil.rmtree(tree)
     project = realworld.unpack(sdist, tree)
-    for rel in lib.get("remove", []):
-        victim = project / rel["path"]
-        if victim.is_dir():
-            shutil.rmtree(victim)
-        elif victim.exists():
-            victim.unlink()
+    realworld.remove_listed(lib, project)
     return project
 
 

@@ -139,6 +139,16 @@ def unpack(sdist: Path, into: Path) -> Path:
     return top
 
 
+def remove_listed(lib: dict[str, Any], project: Path) -> None:
+    """Delete the files and folders the manifest's ``remove`` lists from an unpacked tree."""
+    for rel in lib.get("remove", []):
+        victim = project / rel["path"]
+        if victim.is_dir():
+            shutil.rmtree(victim)
+        elif victim.exists():
+            victim.unlink()
+
+
 def venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -336,12 +346,7 @@ def run_library(lib: dict[str, Any], manifest: dict[str, Any], args: argparse.Na
     for extra in args.extra_test or []:  # a test file of the caller's (the slice test's known failures)
         dest = project / lib["target"] / extra.name
         shutil.copyfile(extra, dest)
-    for rel in lib.get("remove", []):
-        victim = project / rel["path"]
-        if victim.is_dir():
-            shutil.rmtree(victim)
-        elif victim.exists():
-            victim.unlink()
+    remove_listed(lib, project)
     python = make_venv(lib, manifest, build_tree, base / "venv", args.python)
     log("  plain pytest")
     plain = run_plain(python, project, lib["target"], base, args.timeout)
