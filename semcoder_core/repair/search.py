@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -202,9 +203,13 @@ def search(
         for name, seconds in (run.get("durations") or {}).items():
             durations[name] = max(durations.get(name, 0.0), seconds)
     run_s = max(r.get("duration_s", 0.0) for r in others_runs)
-    # A candidate's tests get a limit calibrated on their own time; a test that hung gets a short one.
-    longest = max((durations.get(n, 0.0) for n in passing), default=0.0)
-    hang_limit = round(min(sandbox.limits.timeout_s, max(2.0, 3 * longest + 1.0)), 2)
+    # A candidate's tests get a limit calibrated on their own time; a test that hung gets one
+    # calibrated on the passing tests of its own file (the tests most like it), else on the median
+    # passing test: a candidate that leaves it looping costs about a second, not the run's limit.
+    home = target.partition("::")[0]
+    alike = [durations[n] for n in passing if n in durations and n.partition("::")[0] == home]
+    basis = max(alike) if alike else statistics.median([durations[n] for n in passing if n in durations] or [0.0])
+    hang_limit = round(min(sandbox.limits.timeout_s, max(1.0, 5 * basis + 1.0)), 2)
     limits = {n: round(max(1.0, 5 * d + 1.0), 2) for n, d in durations.items() if n not in hung}
     suspects, failing_doc, targets = located
     targets = [n for n in targets if n not in flaky or n == target]
