@@ -18,11 +18,13 @@ class Suspect:
     passing: int
 
 
-def covered(doc: Trace) -> set[tuple[str, int]]:
-    """(file, line) of the code under test (not test files) that a run executed, its imports included
-    (a module-level table is evidence for every test that reads it)."""
+def covered(doc: Trace, imports: bool = True) -> set[tuple[str, int]]:
+    """(file, line) of the code under test (not test files) that a run executed, with its imports
+    unless ``imports`` is False (a module-level table is evidence for every test that reads it, but
+    says nothing about which tests a bug fails: every test of the run imported it)."""
     out = set()
-    for file, lines in [*(doc.get("import_lines") or {}).items(), *(doc.get("lines") or {}).items()]:
+    imported = (doc.get("import_lines") or {}).items() if imports else []
+    for file, lines in [*imported, *(doc.get("lines") or {}).items()]:
         if is_test_file(file):
             continue
         for key, entry in lines.items():

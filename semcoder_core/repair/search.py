@@ -463,7 +463,7 @@ def _localize(
         # where the trace sees the statement's first line only.
         suspects.append(Suspect(blamed[0], blamed[1], 0.0, 1, len(found.passing)))
     top = {(s.file, s.line) for s in suspects[:TOP_LINES]} | ({blamed} if blamed else set())
-    reached = {n: covered(doc) for n, doc in found.others.items()}
+    reached = {n: covered(doc, imports=False) for n, doc in found.others.items()}
     targets = [target] + [n for n in others if n in reached and reached[n] & top]
     reach: dict[tuple[str, int], int] = {}
     for lines in [reached[n] for n in targets[1:]]:
