@@ -37,7 +37,7 @@ def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanati
     status = ctx.doc.get("status")
     md.append(f"**`{name}` {'timed out' if status == 'timeout' else 'fails'}.**")
     md.append("")
-    md.append(_failure_text(ctx, failure))
+    md.append(_failure_text(ctx, failure, chain.origins))
     code_ran = any(
         not is_test_file(f) and any(e.get("hits") for e in lines.values())
         for f, lines in (ctx.doc.get("lines") or {}).items()
@@ -108,7 +108,7 @@ def _look_first(
     return pick, f"this test ran it and {reach} that reach this code did"
 
 
-def _failure_text(ctx: _Context, failure: dict) -> str:
+def _failure_text(ctx: _Context, failure: dict, origins: _Origins) -> str:
     where = ctx.test_line()
     at = ""
     if where is not None:
@@ -125,9 +125,9 @@ def _failure_text(ctx: _Context, failure: dict) -> str:
             place = f"; when time ran out it was running {ctx.where(file, int(line))}"
             place += f" `{text}`" if text else ""
         return f"{at}it {message}{place}." if at else f"It {message}{place}."
-    expected_exception = _Origins(ctx).not_raised()
+    expected_exception = origins.not_raised()
     if expected_exception is not None:
-        quiet = _Origins(ctx).quiet_call()
+        quiet = origins.quiet_call()
         func = ctx.func_at(quiet[1], quiet[2]) if quiet is not None else None
         instead = f", but `{func.name}()` returned `{_short(quiet[3] or '')}`" if quiet and func else ""
         return f"{at}expected `{expected_exception}` to be raised{instead}."

@@ -22,6 +22,8 @@ class _Origins:
     def __init__(self, ctx: _Context) -> None:
         self.ctx = ctx
         self.field_hint: str | None = None
+        self._quiet: tuple[str, str, int, str | None] | None = None  # quiet_call(), once known
+        self._quiet_known = False
 
     def origin(self) -> tuple[str, str, int, str | None] | None:
         """(kind, file, line, value): ``raised`` | ``returned`` | ``running`` (timeout) | ``asserted``."""
@@ -70,7 +72,13 @@ class _Origins:
 
     def quiet_call(self) -> tuple[str, str, int, str | None] | None:
         """In a block that should have raised: the call of the code under test in it that returned
-        instead, at its ``return`` (from there the chain finds the ``raise`` that never ran)."""
+        instead, at its ``return`` (from there the chain finds the ``raise`` that never ran). Found
+        once: the chain and the failure's text both ask."""
+        if not self._quiet_known:
+            self._quiet, self._quiet_known = self._find_quiet_call(), True
+        return self._quiet
+
+    def _find_quiet_call(self) -> tuple[str, str, int, str | None] | None:
         where = self.ctx.test_line()
         test_func = self.ctx.func_at(*where) if where is not None else None
         if where is None or test_func is None:

@@ -355,6 +355,8 @@ class _Checker:
         self.max_fixes, self.deadline, self.cancel, self.report = max_fixes, deadline, cancel, report
         self.fixes: list[Candidate] = []
         self.seen: set[int] = set()
+        self.full = 0  # validated fixes of every target
+        self.awaited: set[int] | None = None  # what must be checked before stopping, once a full fix is in
         self.first_full: int | None = None
         self.lock = threading.Lock()
 
@@ -378,33 +380,31 @@ class _Checker:
                 if len(full) == 3 and all(_keeps(t, self.target, self.passing) for t in full):
                     candidate.still_failing = [n for n in self.others if any(t.get(n) != "passed" for t in full)]
                     self.fixes.append(candidate)
-                    if not candidate.still_failing and (self.first_full is None or index < self.first_full):
-                        self.first_full = index
+                    if not candidate.still_failing:
+                        self.full += 1
+                        if self.first_full is None or index < self.first_full:
+                            self.first_full = index
+                            self.awaited = self._ranked_before(index)
                 elif any(_keeps(t, self.target, self.passing) for t in full):
                     report.flaky_candidates += 1  # passed only sometimes: not a fix
                 else:
                     report.rejected.append(candidate)  # made the test pass, broke another
-            found = sum(1 for c in self.fixes if not c.still_failing)
             if report.checked % 8 == 0 or len(runs) >= 2:
-                progress(f"Checked {report.checked}/{len(self.edits)} candidates ({found} validated)")
+                progress(f"Checked {report.checked}/{len(self.edits)} candidates ({self.full} validated)")
+
+    def _ranked_before(self, index: int) -> set[int]:
+        """The candidates ranked before the fix at ``index``, and its alternatives (same line and tier)."""
+        best = self.edits[index]
+        key = (best.file, best.edit.line, _TIER.get(best.edit.operator, 2))
+        same = {i for i, c in enumerate(self.edits) if (c.file, c.edit.line, _TIER.get(c.edit.operator, 2)) == key}
+        return set(range(index)) | same
 
     def done(self) -> bool:
+        """Polled by each worker about every 0.1 s while it runs."""
         if time.monotonic() >= self.deadline or (self.cancel is not None and self.cancel.is_set()):
             return True
         with self.lock:
-            if self.first_full is None:
-                return False
-            if sum(1 for c in self.fixes if not c.still_failing) >= self.max_fixes:
-                return True
-            # Every candidate ranked before the fix, and its alternatives (the same line and tier)
-            best = self.edits[self.first_full]
-            return all(i in self.seen for i in range(self.first_full)) and all(
-                i in self.seen for i in self.alternatives(best)
-            )
-
-    def alternatives(self, best: Candidate) -> list[int]:
-        key = (best.file, best.edit.line, _TIER.get(best.edit.operator, 2))
-        return [i for i, c in enumerate(self.edits) if (c.file, c.edit.line, _TIER.get(c.edit.operator, 2)) == key]
+            return self.full >= self.max_fixes or (self.awaited is not None and self.awaited <= self.seen)
 
 
 def _match(node_id: str, names: set[str]) -> str | None:

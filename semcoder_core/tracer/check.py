@@ -120,7 +120,7 @@ class _TestTimer:
         signal.setitimer(signal.ITIMER_REAL, 0.25)
         raise TestTimeout()
 
-    def pytest_runtest_call(self, item):  # a hook wrapper (marked in _child, where pytest is imported)
+    def pytest_runtest_call(self, item):  # a hook wrapper (marked once in check(), where pytest is imported)
         limit = self.limits.get(item.nodeid, self.default)
         if not limit:
             yield
@@ -142,7 +142,6 @@ def _child(
 
     sys.meta_path.insert(0, _Overlay(files))
     outcomes = _Outcomes()
-    pytest.hookimpl(hookwrapper=True)(_TestTimer.pytest_runtest_call)
     timer = _TestTimer(outcomes, limits, default)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # the tests' output is not wanted here
@@ -222,6 +221,9 @@ def check(guard, request: dict) -> None:
     stage run: ``done``, ``timeout``, ``crashed`` or ``memory-limit``."""
     guard.disarm()
     _warm_up()
+    import pytest
+
+    pytest.hookimpl(hookwrapper=True)(_TestTimer.pytest_runtest_call)
     args = list(request.get("pytest_args", []))
     per = float(request.get("candidate_timeout", 10.0))
     limits = {k: float(v) for k, v in (request.get("test_timeouts") or {}).items()}
