@@ -53,6 +53,12 @@ class AnnotationSettings(BaseModel):
 
 class RepairSettings(BaseModel):
     time_budget_seconds: float = Field(60.0, gt=0, description="How long one fix search may take.")
+    probe_seconds: float = Field(
+        20.0,
+        ge=0,
+        description="How long an explanation may try one-edit changes at the suspect lines to find where to look "
+        "first (0: the trace alone).",
+    )
 
 
 class ModelSettings(BaseModel):

@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="explain why a test fails, from what really ran")
     explain.add_argument("target", help="the failing test's node id, e.g. tests/test_x.py::test_y")
     explain.add_argument("--no-model", action="store_true", help="the trace-grounded explanation only")
+    explain.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="SECONDS",
+        help="time for trying one-edit changes at the suspect lines, to find where to look first "
+        "(default: repair.probeSeconds, 20; 0: the trace alone)",
+    )
     _add_run_options(explain)
     _add_model_options(explain)
     explain.set_defaults(handler=commands.explain)

@@ -190,6 +190,7 @@ def explain(args, settings: Settings) -> int:
             progress=bar.step,
             load_backend=lambda: _backend(settings, args),
             settings=settings,
+            probe_s=settings.repair.probe_seconds if args.time_budget is None else args.time_budget,
         )
     document = explained.document()
     if args.json:

@@ -10,7 +10,7 @@ The package, by what each part does (each imports only those above it):
 - ``reprs``: values read off the trace's reprs, and how the markdown shows them;
 - ``replay``: one function in one trace, its calls told apart, the variables at any point;
 - ``compare``: the relations between the values at a line (for comparing runs);
-- ``result``: ``Step`` and ``Explanation``;
+- ``result``: ``Step``, ``Tried`` and ``Explanation``;
 - ``context``: the failing run, its sources, functions and views (made once), the failure;
 - ``origins``: where the wrong value was produced or the exception raised;
 - ``chain``: the steps from there back along data and conditions;
@@ -19,6 +19,6 @@ The package, by what each part does (each imports only those above it):
 """
 
 from .markdown import explain_failure
-from .result import Explanation, Step
+from .result import Explanation, Step, Tried
 
-__all__ = ["Explanation", "Step", "explain_failure"]
+__all__ = ["Explanation", "Step", "Tried", "explain_failure"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 from ..annotate import is_test_file
 from ..spectrum import localize
@@ -13,23 +13,28 @@ from .context import _Context
 from .divergence import _Divergence
 from .origins import _Origins
 from .reprs import _differences, _pairs, _short
-from .result import Explanation, Step
+from .result import Explanation, Step, Tried
 
 
 def explain_failure(
-    doc: Trace, source_of: Callable[[str], str], project: Path, passing: Sequence[Trace] = ()
+    doc: Trace,
+    source_of: Callable[[str], str],
+    project: Path,
+    passing: Sequence[Trace] = (),
+    tried: Optional[Tried] = None,
 ) -> Explanation:
     """Explain the failing test traced in ``doc`` (a ``testruns.test_document``).
 
     ``source_of(path)`` gives a traced file's text; ``project`` is the root that ``file:line``
     references are relative to; ``passing`` are trace documents of passing tests of the same code,
-    compared with the failing run to find where they part.
+    compared with the failing run to find where they part; ``tried``, a change that made the test
+    pass (``repair.probe``), makes its line the one to look at first.
     """
     ctx = _Context(doc, source_of, project)
-    return _render(ctx, _Chain(ctx), passing)
+    return _render(ctx, _Chain(ctx), passing, tried)
 
 
-def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanation:
+def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace], tried: Optional[Tried]) -> Explanation:
     """The markdown: the failure, the chain built backwards from it, the first divergence."""
     failure = ctx.failure_dict()
     md: list[str] = []
@@ -49,8 +54,15 @@ def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanati
         line = next(((s.file, s.line) for s in chain.steps if not is_test_file(s.file)), None)
     origin = line
     line, why = _look_first(ctx, chain, origin, passing)
+    if tried is not None:
+        line = (tried.file, tried.line)
+        kept = f", and the {tried.kept} passing tests that reach this code still pass" if tried.kept else ""
+        why = (
+            f"changing it ({tried.title}) makes this test pass{kept} (one run of each; `semcoder fix` "
+            f"validates a fix against every test)"
+        )
     look_first = ""
-    if line is not None and line != origin:
+    if line is not None and (line != origin or tried is not None):
         text = ctx.source(line[0]).text(line[1])
         look_first = f"**Where to look first:** {ctx.where(*line)} `{_short(text, 100)}`, {why}."
     if not (ctx.doc.get("lines") or {}):
@@ -79,7 +91,7 @@ def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace]) -> Explanati
             f"**Compared with passing tests:** `{run}` passes through the same code; the first difference is at "
             f"{where} `{divergence.text}`: {divergence.note}."
         )
-    return Explanation("\n".join(md).rstrip() + "\n", failure, line, list(chain.steps), divergence, origin)
+    return Explanation("\n".join(md).rstrip() + "\n", failure, line, list(chain.steps), divergence, origin, tried)
 
 
 def _look_first(

@@ -17,6 +17,17 @@ class Step:
     note: str = ""  # what the step shows, in words (e.g. "raised IndexError: …", "→ True 1×, False 2×")
 
 
+@dataclass(frozen=True)
+class Tried:
+    """A one-edit change that made the failing test pass and kept the ``kept`` passing tests that reach
+    the same code passing (``repair.probe``): evidence by experiment of where the bug is."""
+
+    file: str
+    line: int
+    title: str  # the change, e.g. "`a < b` → `a <= b`"
+    kept: int
+
+
 @dataclass
 class Explanation:
     markdown: str
@@ -25,3 +36,4 @@ class Explanation:
     chain: list[Step] = field(default_factory=list)  # backwards from the blamed line
     divergence: Optional[Step] = None  # first difference from the passing runs (in the failing run)
     origin: Optional[tuple[str, int]] = None  # where the failure came from: the chain's first line
+    tried: Optional[Tried] = None  # a change at ``line`` that made the test pass, where one was tried

@@ -228,41 +228,14 @@ def search(
     if propose is not None and failing_doc is not None:
         progress("Asking the model for fixes")
         edits.extend(_proposed(propose(failing_doc), overlay, suspects))
-    proposed = len(edits)
-    for suspect in suspects[:TOP_LINES]:
-        source = _text(suspect.file, overlay)
-        for edit in mutants(source, suspect.line):
-            edits.append(Candidate(edit, suspect.file, suspect, source))
-            if len(edits) >= MAX_CANDIDATES:
-                break
-    edits[proposed:] = sorted(edits[proposed:], key=lambda c: _TIER.get(c.edit.operator, 2))  # stable
+    edits.extend(candidates_at(suspects, overlay, MAX_CANDIDATES - len(edits)))
     report = FixReport(
         "not-fixed", suspects=suspects, flaky=flaky, candidate_timeout_s=per_run, targets=[target, *others]
     )
     checker = _Checker(edits, target, others, passing, max_fixes, deadline, cancel, report)
     if time.monotonic() < deadline:
         progress(f"Checking {len(edits)} candidates")
-        shares = [list(enumerate(edits))[i::workers] for i in range(workers)]
-
-        def work(share: list[tuple[int, Candidate]]) -> None:
-            items = [(str(i), {**overlay, c.file: c.edit.source}) for i, c in share]
-            sandbox.check_candidates(
-                [],
-                items,
-                per_run,
-                cancel,
-                stages,
-                test_timeouts=limits,
-                test_timeout_s=hang_limit,
-                on_result=lambda result: checker.take(result, progress),
-                stop=checker.done,
-            )
-
-        pool = ThreadPoolExecutor(max_workers=workers)
-        try:
-            list(pool.map(work, [share for share in shares if share]))
-        finally:
-            pool.shutdown(wait=True)
+        check_all(sandbox, checker, overlay, per_run, stages, limits, hang_limit, workers, progress)
     if cancel is not None and cancel.is_set():
         raise RunCancelled("the search was cancelled")
     # A fix of every target before a partial one; then a one-token change of an operator or bound
@@ -291,6 +264,19 @@ def search(
     else:
         report.message = f"none of {len(edits)} candidates passes the tests"
     return report
+
+
+def candidates_at(suspects: list[Suspect], overlay: dict[str, str], limit: int = MAX_CANDIDATES) -> list[Candidate]:
+    """The mutants of the top suspect lines (at most ``limit``), likely edits first across the lines
+    (a one-token change of an operator before a swap or a new statement), in suspect order within a tier."""
+    edits: list[Candidate] = []
+    for suspect in suspects[:TOP_LINES]:
+        source = _text(suspect.file, overlay)
+        for edit in mutants(source, suspect.line):
+            if len(edits) >= limit:
+                break
+            edits.append(Candidate(edit, suspect.file, suspect, source))
+    return sorted(edits, key=lambda c: _TIER.get(c.edit.operator, 2))  # stable
 
 
 FAILED = ("failed", "error", "timeout", "crashed", "memory-limit")
@@ -350,8 +336,10 @@ class _Checker:
         deadline: float,
         cancel: threading.Event | None,
         report: FixReport,
+        repeats: int = 3,
     ) -> None:
         self.edits, self.target, self.others, self.passing = edits, target, others, passing
+        self.repeats = repeats  # runs of every test a fix must pass (a flaky pass is not a fix)
         self.max_fixes, self.deadline, self.cancel, self.report = max_fixes, deadline, cancel, report
         self.fixes: list[Candidate] = []
         self.seen: set[int] = set()
@@ -377,7 +365,7 @@ class _Checker:
                 full = runs[1:]
                 candidate.tests_run = len(full[0])
                 candidate.tests_passed = sum(1 for v in full[0].values() if v == "passed")
-                if len(full) == 3 and all(_keeps(t, self.target, self.passing) for t in full):
+                if len(full) == self.repeats and all(_keeps(t, self.target, self.passing) for t in full):
                     candidate.still_failing = [n for n in self.others if any(t.get(n) != "passed" for t in full)]
                     self.fixes.append(candidate)
                     if not candidate.still_failing:
@@ -405,6 +393,44 @@ class _Checker:
             return True
         with self.lock:
             return self.full >= self.max_fixes or (self.awaited is not None and self.awaited <= self.seen)
+
+
+def check_all(
+    sandbox: Sandbox,
+    checker: _Checker,
+    overlay: dict[str, str],
+    per_run: float,
+    stages: list[dict],
+    limits: dict[str, float],
+    default_limit: float,
+    workers: int,
+    progress: Callable[[str], None],
+) -> None:
+    """Run the checker's candidates through ``stages``, in ``workers`` warmed processes that each take
+    their share (every ``workers``-th candidate, so each reaches the best-ranked early) and stream the
+    results to the checker, until it says to stop."""
+    edits = checker.edits
+    shares = [list(enumerate(edits))[i::workers] for i in range(workers)]
+
+    def work(share: list[tuple[int, Candidate]]) -> None:
+        items = [(str(i), {**overlay, c.file: c.edit.source}) for i, c in share]
+        sandbox.check_candidates(
+            [],
+            items,
+            per_run,
+            checker.cancel,
+            stages,
+            test_timeouts=limits,
+            test_timeout_s=default_limit,
+            on_result=lambda result: checker.take(result, progress),
+            stop=checker.done,
+        )
+
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        list(pool.map(work, [share for share in shares if share]))
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _match(node_id: str, names: set[str]) -> str | None:
@@ -470,6 +496,19 @@ def _localize(
         for where_ in lines:
             reach[where_] = reach.get(where_, 0) + 1
 
+    order_suspects(suspects, blamed, where, reach)
+    return suspects, failing_doc, targets
+
+
+def order_suspects(
+    suspects: list[Suspect],
+    blamed: tuple[str, int] | None,
+    where: tuple[str, int] | None,
+    reach: dict[tuple[str, int], int],
+) -> None:
+    """Sort in place: the explanation's ``blamed`` line first, then Ochiai; among equals the line that
+    made the wrong value (``where``), the lines more targets run (``reach``), the nearest to ``where``."""
+
     def distance(s: Suspect) -> int:
         return abs(s.line - where[1]) if where and s.file == where[0] else 10_000
 
@@ -479,7 +518,6 @@ def _localize(
             + (distance(s), s.file, s.line)
         )
     )
-    return suspects, failing_doc, targets
 
 
 def _blamed(doc: Trace, source_of: Callable[[str], str], project: Path, passing: list[Trace]) -> tuple[str, int] | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import SemcoderError
+from ..explain import Tried
 from ..findings import exception_summary
 from ..models import Backend
 from ..project import Target
@@ -36,14 +37,18 @@ class Explained:
     model: Optional[dict] = None  # {name, error} where a model was asked
     failing: Optional[Trace] = None  # the traced failing run
     origin: Optional[tuple[str, int]] = None  # where the failure came from (the chain's first line)
+    tried: Optional[Tried] = None  # a change at ``line`` that made the test pass (the probe's)
 
     def document(self) -> dict:
-        """The ``--json`` document: ``{status, markdown, failure[, line][, origin][, model]}``."""
+        """The ``--json`` document: ``{status, markdown, failure[, line][, origin][, tried][, model]}``."""
         out: dict = {"status": self.status, "markdown": self.markdown, "failure": self.failure}
         if self.line:
             out["line"] = {"file": self.line[0], "line": self.line[1]}
         if self.origin:
             out["origin"] = {"file": self.origin[0], "line": self.origin[1]}
+        if self.tried:
+            t = self.tried
+            out["tried"] = {"file": t.file, "line": t.line, "change": t.title, "kept_passing": t.kept}
         if self.model is not None:
             out["model"] = self.model
         return out
@@ -79,12 +84,15 @@ def explain_test(
     load_backend: Callable[[], Optional[Backend]] = lambda: None,
     settings=None,
     on_text: Callable[[str], None] = lambda piece: None,
+    probe_s: float = 0.0,
 ) -> Explained:
     """Why the test ``node`` fails: traced in one run with the passing tests that reach the same code
-    (the first place they part is shown), then the model's analysis, streamed to ``on_text``, where
-    ``load_backend()`` gives a model (with its ``settings``); it is asked only once the test is known to
-    fail, so that a model is not loaded for nothing. Raises SemcoderError when pytest does not collect
-    the test."""
+    (the first place they part is shown); for up to ``probe_s`` seconds, the one-edit changes at the
+    suspect lines are tried against the test and those passing tests (``repair.probe``), and the line
+    of the best that makes it pass is the one to look at first; then the model's analysis, streamed
+    to ``on_text``, where ``load_backend()`` gives a model (with its ``settings``); it is asked only
+    once the test is known to fail, so that a model is not loaded for nothing. Raises SemcoderError
+    when pytest does not collect the test."""
     from ..explain import explain_failure
 
     progress(f"Tracing {node} and the tests that reach the same code")
@@ -94,8 +102,25 @@ def explain_test(
     if failing["status"] == "ok":
         return Explained("passed", f"`{node}` passes.", failing=failing)
     explanation = explain_failure(failing, source_of, project, passing)
+    test = failing.get("test")
+    if probe_s > 0 and test is not None:
+        from ..repair.probe import probe
+
+        node_id = test["nodeid"]
+        blamed = explanation.line
+        found = probe(sandbox, node_id, failing, passing, blamed, overlay or {}, probe_s, cancel, progress=progress)
+        if found is not None:
+            edit = found.candidate.edit
+            tried = Tried(found.candidate.file, edit.line, edit.title, found.kept)
+            explanation = explain_failure(failing, source_of, project, passing, tried)
     result = Explained(
-        "ok", explanation.markdown, explanation.failure, explanation.line, failing=failing, origin=explanation.origin
+        "ok",
+        explanation.markdown,
+        explanation.failure,
+        explanation.line,
+        failing=failing,
+        origin=explanation.origin,
+        tried=explanation.tried,
     )
     backend = load_backend()
     if backend is not None:

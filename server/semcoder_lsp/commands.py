@@ -183,6 +183,7 @@ def register(server: SemcoderServer) -> None:
                     load_backend=lambda: backend,
                     settings=project.settings,
                     on_text=stream,
+                    probe_s=project.settings.repair.probe_seconds,
                 ),
                 cancel,
             )

@@ -1,0 +1,93 @@
+"""Where to look first, by experiment (mutation-based fault localisation): the one-edit changes the
+fix search would try at the suspect lines, each run against the failing test and then the passing
+tests that reach the same code. A line where such a change makes the failing test pass and keeps
+those tests green is where the bug most likely is, whatever the spectrum says: the spectrum cannot
+tell apart lines that passing tests run too, and real bugs mostly sit on such lines.
+
+This is evidence for an explanation, not a fix: one run of the neighbours, not three of the whole
+suite (``semcoder fix`` validates fixes).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from ..annotate import is_test_file
+from ..sandbox import RunCancelled, Sandbox
+from ..spectrum import Suspect, localize
+from ..tracer.schema import Trace
+from .search import Candidate, FixReport, _Checker, _rank, candidates_at, check_all, order_suspects
+
+MAX_NEIGHBOURS = 200
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The best-ranked change (as the fix search ranks them) that made the failing test pass and kept
+    the ``kept`` passing tests that reach the same code green; ``checked`` of ``tried`` changes run."""
+
+    candidate: Candidate
+    kept: int
+    checked: int
+    tried: int
+
+    @property
+    def line(self) -> tuple[str, int]:
+        return (self.candidate.file, self.candidate.edit.line)
+
+
+def probe(
+    sandbox: Sandbox,
+    node: str,
+    failing: Trace,
+    passing: list[Trace],
+    blamed: Optional[tuple[str, int]],
+    overlay: dict[str, str],
+    budget_s: float,
+    cancel: Optional[threading.Event] = None,
+    workers: Optional[int] = None,
+    progress: Callable[[str], None] = lambda text: None,
+) -> Optional[Probe]:
+    """Try the changes at the top suspect lines of ``failing`` (ranked against ``passing``, the
+    explanation's ``blamed`` line first) for at most ``budget_s``; the best one that made ``node``
+    pass and kept every test of ``passing`` passing, or None."""
+    started = time.monotonic()
+    deadline = started + budget_s
+    suspects = [s for s in localize([failing], passing) if not is_test_file(s.file)]
+    if blamed is not None and all((s.file, s.line) != blamed for s in suspects) and not is_test_file(blamed[0]):
+        suspects.append(Suspect(blamed[0], blamed[1], 0.0, 1, len(passing)))
+    order_suspects(suspects, blamed, None, {})
+    edits = candidates_at(suspects, overlay)
+    if not edits:
+        return None
+    ran = [(test["nodeid"], float(d.get("duration_s") or 0.0)) for d in passing if (test := d.get("test"))]
+    neighbours = [n for n, _ in ran[:MAX_NEIGHBOURS]]
+    durations = [s for _, s in ran[:MAX_NEIGHBOURS]]
+    own = float(failing.get("duration_s") or 0.0)
+    # Traced durations: an overestimate of the untraced run's, so a generous limit. A test that hung
+    # gets one calibrated on its neighbours (a change that leaves it looping costs about a second).
+    hung = failing.get("status") == "timeout"
+    basis = max(durations, default=0.0)
+    target_limit = max(1.0, 5 * basis + 1.0) if hung else max(1.0, 5 * own + 1.0)
+    limits = {node: min(sandbox.limits.timeout_s, target_limit)}
+    limits.update({n: min(sandbox.limits.timeout_s, max(1.0, 5 * d + 1.0)) for n, d in zip(neighbours, durations)})
+    per_run = round(min(sandbox.limits.timeout_s * 3, 5 * (own + sum(durations)) + 2.0 + limits[node]), 2)
+    stages = [
+        {"node_ids": [node], "require": [node]},
+        {"node_ids": [node, *neighbours], "require": [node]},
+    ]
+    report = FixReport("not-fixed")
+    checker = _Checker(edits, node, [], neighbours, 3, deadline, cancel, report, repeats=1)
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    progress(f"Trying {len(edits)} one-edit changes at the suspect lines")
+    check_all(sandbox, checker, overlay, per_run, stages, limits, limits[node], workers, progress)
+    if cancel is not None and cancel.is_set():
+        raise RunCancelled("the explanation was cancelled")
+    if not checker.fixes:
+        return None
+    best = min(checker.fixes, key=_rank)
+    return Probe(best, len(neighbours), report.checked, len(edits))
