@@ -81,7 +81,9 @@ def test_explain_compares_with_the_passing_tests_it_traces_beside(root: Path):
 
 def test_the_cli_prints_the_jobs_document(root: Path):
     """`semcoder explain --json` is the job's document, the markdown the server returns too."""
-    explained = explain_test(Settings().sandbox(root), root, FAILING, read_text)
+    settings = Settings()
+    explained = explain_test(settings.sandbox(root), root, FAILING, read_text, probe_s=settings.repair.probe_seconds)
+    assert explained.tried is not None and explained.line == (str(root / "people.py"), 2)
     out = subprocess.run(
         [sys.executable, "-m", "semcoder_core.cli", "explain", FAILING, "--json", "--no-model"],
         cwd=root,
