@@ -6,8 +6,9 @@ change alone. Operators follow the bugs people make: a wrong comparison or
 arithmetic operator, an off-by-one in a constant, index, slice or bound, a
 wrong variable, swapped arguments, operands or tuple elements, the wrong one of a
 pair of methods (``startswith``/``endswith``), a missing ``.strip()``, ``abs()`` or
-``len()``, a constant that should be another of the module's, a negated or dropped
-condition, a missing guard or a missing update.
+``len()`` or a call the module makes on the same value elsewhere, a constant that
+should be another of the module's, a negated or dropped condition (of an ``if``, a
+``while`` or a conditional expression), a missing guard or a missing update.
 """
 
 from __future__ import annotations
@@ -279,13 +280,21 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
             targets += [n for n in (node.lower, node.upper) if n is not None]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("range", "min", "max"):
             targets += list(node.args)
+        elif isinstance(node, ast.Call):  # a size or count computed in the call: `windowed(xs, 2 * n)`
+            targets += [a for a in node.args if isinstance(a, ast.BinOp) and _integral(a)]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.FloorDiv, ast.Mod)):
+            if isinstance(node.left, (ast.BinOp, ast.Name)):  # rounding up: `(total + size - 1) // size`
+                targets.append(node.left)
         for target in targets:
             if isinstance(target, ast.Constant):
                 continue  # done above
             segment = text.segment(target)
             if not segment:
                 continue
-            wrapped = f"({segment})" if isinstance(target, (ast.BinOp, ast.BoolOp, ast.IfExp)) else segment
+            loose = isinstance(target, ast.BinOp) and isinstance(
+                target.op, (ast.LShift, ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd)
+            )  # binds looser than `+`: `(a | b) + 1`; `a * b + 1` needs none
+            wrapped = f"({segment})" if loose or isinstance(target, (ast.BoolOp, ast.IfExp)) else segment
             for step in ("+ 1", "- 1"):
                 yield "off-by-one", text.replace(target, f"{wrapped} {step}")
     # 3. swapped operands and arguments
@@ -313,8 +322,19 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
             yield "condition", text.replace(stmt.test, text.segment(stmt.test.operand))
         elif segment:
             yield "condition", text.replace(stmt.test, f"not ({segment})" if " " in segment else f"not {segment}")
-    # 6. a missing `.strip()`, `abs()`, `len()`; swapped tuple elements; another of the module's constants
+    for node in nodes:  # `a if flag else b`: the branches the wrong way round
+        if isinstance(node, ast.IfExp) and text.segment(node.test):
+            test = node.test
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                yield "condition", text.replace(test, text.segment(test.operand))
+            else:
+                segment = text.segment(test)
+                wrapped = f"({segment})" if isinstance(test, (ast.BoolOp, ast.IfExp, ast.NamedExpr)) else segment
+                yield "condition", text.replace(test, f"not {wrapped}")
+    # 6. a missing `.strip()`, `abs()`, `len()`, or a call the module makes on the same value elsewhere;
+    # swapped tuple elements; another of the module's constants
     yield from _missing_calls(text, nodes, stmt, _Cues(func if func is not None else tree))
+    yield from _ingredients(tree, text, nodes)
     yield from _tuple_swaps(text, nodes, stmt)
     yield from _constants(tree, text, nodes, line)
     yield from _extra_calls(text, nodes)
@@ -432,6 +452,7 @@ _UPPER = re.compile(r"[A-Z][A-Z0-9_]*[A-Z0-9]\Z")
 _EXTRA_CALLS = {"strip", "lower", "upper", "casefold", "lstrip", "rstrip"}
 # Per line: a busy line must not flood the search (checks run in waves of 48 or so).
 _MAX_MISSING_CALLS = 4
+_MAX_INGREDIENTS = 4
 _MAX_TUPLE_SWAPS = 3
 _MAX_CONSTANTS = 6
 _PER_CONSTANT = 3
@@ -613,6 +634,67 @@ def _counted(node: ast.AST, parent: ast.AST | None) -> bool:
         other = parent.right if parent.left is node else parent.left
         return isinstance(other, ast.Constant) and type(other.value) is int
     return False
+
+
+def _integral(node: ast.BinOp) -> bool:
+    """An arithmetic expression of ints and names (``2 * distance``, ``n - k``), not of strings or floats."""
+    for part in ast.walk(node):
+        if isinstance(part, ast.Constant) and type(part.value) is not int:
+            return False
+        if not isinstance(part, (ast.BinOp, ast.Constant, ast.Name, ast.Load, ast.operator, ast.Attribute)):
+            return False
+    return isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv))
+
+
+def _ingredients(tree: ast.Module, text: _Text, nodes: list[ast.AST]):
+    """A call missing around a value, taken from elsewhere in the module (the fix is often written
+    there already): ``f(x)`` where the module applies ``f`` to the same expression (``yield it`` ->
+    ``yield list(it)``), and the argument of a call wrapped as the same callee's argument is wrapped
+    elsewhere (``path.extendleft(p.a)`` -> ``path.extendleft(reversed(p.a))`` where another line has
+    ``path.extendleft(reversed(p.b))``). The callees used the most first, then the nearest; a few per line."""
+    if not nodes:
+        return
+    line = getattr(nodes[0], "lineno", 0)
+    on_value: dict[str, list[tuple[int, str]]] = {}  # argument text -> (line, callee text) of one-argument calls
+    on_callee: dict[tuple[str, int], list[tuple[int, str]]] = {}  # (callee text, position) -> wrapping callee
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call) or call.lineno == line:
+            continue
+        if not isinstance(call.func, (ast.Name, ast.Attribute)):
+            continue
+        callee = ast.unparse(call.func)
+        if len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred):
+            on_value.setdefault(ast.unparse(call.args[0]), []).append((call.lineno, callee))
+        for position, arg in enumerate(call.args):
+            inner = arg.func if isinstance(arg, ast.Call) and len(arg.args) == 1 and not arg.keywords else None
+            if isinstance(inner, (ast.Name, ast.Attribute)):
+                on_callee.setdefault((callee, position), []).append((call.lineno, ast.unparse(inner)))
+    parents = _parents(nodes)
+    options: list[tuple[int, int, ast.AST, str]] = []
+    for node in nodes:
+        if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) or not isinstance(node.ctx, ast.Load):
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Call) and parent.func is node or isinstance(parent, (ast.Attribute, ast.Subscript)):
+            continue  # called, or only the object of `x.attr`, `x[i]`
+        wrapped = ast.unparse(parent.func) if isinstance(parent, ast.Call) else None
+        key = ast.unparse(node)
+        found = list(on_value.get(key, []))
+        if isinstance(parent, ast.Call) and isinstance(parent.func, (ast.Name, ast.Attribute)) and node in parent.args:
+            found += on_callee.get((ast.unparse(parent.func), parent.args.index(node)), [])  # type: ignore[arg-type]
+        uses: dict[str, list[int]] = {}
+        for at, callee in found:
+            if callee != wrapped and callee != key:
+                uses.setdefault(callee, []).append(abs(at - line))
+        options += [(-len(far), min(far), node, callee) for callee, far in uses.items()]
+    seen: set[tuple[int, str]] = set()
+    for *_, node, callee in sorted(options, key=lambda o: o[:2]):  # the most used, then the nearest
+        if (id(node), callee) in seen:
+            continue
+        seen.add((id(node), callee))
+        if len(seen) > _MAX_INGREDIENTS:
+            return
+        yield "missing-call", text.replace(node, f"{callee}({text.segment(node)})")
 
 
 def _tuple_swaps(text: _Text, nodes: list[ast.AST], stmt: ast.stmt | None):

@@ -188,6 +188,46 @@ def test_an_extra_call_removed():
     assert ("extra-call", "return name == other") in edits(source, 2)
 
 
+def test_a_call_the_module_makes_on_the_same_value_elsewhere():
+    source = (
+        "def chunks(it, sizes):\n"
+        "    for size in sizes:\n"
+        "        if size is None:\n"
+        "            yield it\n"
+        "            return\n"
+        "        yield list(islice(it, size))\n\n\n"
+        "def rest(it):\n"
+        "    return list(it)\n"
+    )
+    assert ("missing-call", "yield list(it)") in edits(source, line_of(source, "yield it"))
+
+
+def test_an_argument_wrapped_as_the_same_callee_wraps_it_elsewhere():
+    source = (
+        "def paths(path, parent):\n"
+        "    path.extendleft(parent.relative)\n"
+        "    path.extendleft(reversed(parent.absolute))\n"
+    )
+    assert ("missing-call", "path.extendleft(reversed(parent.relative))") in edits(source, 2)
+    assert not any(op == "missing-call" for op, _ in edits(source, 3))  # it is wrapped already
+
+
+def test_a_conditional_expression_the_wrong_way_round():
+    source = "def finished(inclusive):\n    return operator.gt if inclusive else operator.ge\n"
+    assert ("condition", "return operator.gt if not inclusive else operator.ge") in edits(source, 2)
+    source = "def pick(a, b):\n    return a if not (a and b) else b\n"
+    assert ("condition", "return a if a and b else b") in edits(source, 2)
+
+
+def test_off_by_one_in_a_computed_size_and_a_rounded_up_dividend():
+    source = "def adjacent(selected, distance):\n    return windowed(selected, 2 * distance)\n"
+    assert ("off-by-one", "return windowed(selected, 2 * distance + 1)") in edits(source, 2)
+    source = "def pages(total, per_page):\n    return (total + per_page) // per_page\n"
+    assert ("off-by-one", "return (total + per_page - 1) // per_page") in edits(source, 2)
+    source = "def label(name, sep):\n    return join(name, sep + '-')\n"
+    assert not any(op == "off-by-one" for op, _ in edits(source, 2))  # text, not a count
+
+
 def test_a_form_feed_is_no_line_break():
     # the parser counts lines without it; a split on it would edit the wrong line
     source = "import os\n\x0c\ndef is_module(name):  # \x0c here too\n    return name.startswith('.py')\n"
