@@ -138,6 +138,9 @@ class Neighbourhood:
     failing: Trace | None
     passing: list[Trace] = field(default_factory=list)
     others: dict[str, Trace] = field(default_factory=dict)
+    # Traced with the program's own reprs the test passed, untraced it failed: a ``__repr__`` the tracer
+    # called changed the program's state, so the run was traced again showing objects by their attributes.
+    reprs_changed_it: bool = False
 
 
 def neighbourhood(
@@ -160,24 +163,41 @@ def neighbourhood(
     others = [n for n in failing if n != node]
     related = [n for n in Planner(project).neighbours(node, lambda p: overlay.get(str(p))) if n not in others]
     related = sorted(related, key=lambda n: node_distance(node, n))[:200]
-    run = sandbox.run_tests(
-        [node, *others, *related],
-        trace=True,
-        overlay=overlay,
-        cancel=cancel,
-        test_timeouts=test_timeouts,
-        total_timeout_s=total_timeout_s,
-        select=True,  # a planned node id that names no test is left out, not an error of the run
-    )
-    tests = run.get("tests") or []
-    mine = [t for t in tests if t["nodeid"] == node or t["nodeid"].startswith(node + "[")]
-    if not mine:
+
+    def traced(sandbox: Sandbox) -> PytestRun:
+        return sandbox.run_tests(
+            [node, *others, *related],
+            trace=True,
+            overlay=overlay,
+            cancel=cancel,
+            test_timeouts=test_timeouts,
+            total_timeout_s=total_timeout_s,
+            select=True,  # a planned node id that names no test is left out, not an error of the run
+        )
+
+    def mine(run: PytestRun) -> list[TestResult]:
+        return [t for t in run.get("tests") or [] if t["nodeid"] == node or t["nodeid"].startswith(node + "[")]
+
+    run = traced(sandbox)
+    found = mine(run)
+    changed = False
+    if found and found[0]["outcome"] == "passed":
+        # Passing under the trace: did the tracer change the run? Untraced, once; if it fails there,
+        # traced again without calling the program's own __repr__ (the likely culprit).
+        plain = sandbox.run_tests([found[0]["nodeid"]], trace=False, overlay=overlay, cancel=cancel)
+        if any(t["outcome"] in ("failed", "error") for t in plain.get("tests") or []):
+            quiet = traced(sandbox.with_caps(own_reprs=False))
+            if any(t["outcome"] in ("failed", "error") for t in mine(quiet)):
+                run, found, changed = quiet, mine(quiet), True
+    if not found:
         return Neighbourhood(None)
+    tests = run.get("tests") or []
     wanted = set(others)
     return Neighbourhood(
-        test_document(mine[0], run, 1),
-        [test_document(t, run, 1) for t in tests if t["outcome"] == "passed" and t not in mine],
-        {t["nodeid"]: test_document(t, run, 1) for t in tests if t["nodeid"] in wanted and t not in mine},
+        test_document(found[0], run, 1),
+        [test_document(t, run, 1) for t in tests if t["outcome"] == "passed" and t not in found],
+        {t["nodeid"]: test_document(t, run, 1) for t in tests if t["nodeid"] in wanted and t not in found},
+        changed,
     )
 
 

@@ -92,6 +92,12 @@ class Sandbox:
             raise SemcoderError("bubblewrap (bwrap) is not installed; install it or use isolation 'copy'")
         self.isolation = isolation_mode
 
+    def with_caps(self, **changes) -> Sandbox:
+        """The same sandbox with other tracing caps (``max_states``, ``max_repr``, ``own_reprs``)."""
+        other = copy.copy(self)
+        other.caps = {**self.caps, **changes}
+        return other
+
     def with_limits(self, **changes) -> Sandbox:
         """The same project, interpreter and isolation under other limits (e.g. a longer timeout)."""
         other = copy.copy(self)

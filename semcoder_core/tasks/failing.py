@@ -22,8 +22,14 @@ from ..models import Backend
 from ..project import Target
 from ..repair import FixReport, search
 from ..sandbox import Sandbox
-from ..testruns import no_test_found, no_test_message, test_result, with_neighbours
+from ..testruns import neighbourhood, no_test_found, no_test_message, test_result
 from ..tracer.schema import Trace
+
+REPRS_CHANGED_IT = (
+    "*Traced as it is, this test passes, and it fails untraced: a `__repr__` the tracer called changed the "
+    "program's state (e.g. a cache that drops expired items when it is shown). It was traced again showing "
+    "objects by their attributes, without calling their `__repr__`.*"
+)
 
 
 @dataclass
@@ -96,7 +102,8 @@ def explain_test(
     from ..explain import explain_failure
 
     progress(f"Tracing {node} and the tests that reach the same code")
-    failing, passing = with_neighbours(sandbox, project, node, overlay, cancel)
+    found_around = neighbourhood(sandbox, project, node, overlay, cancel)
+    failing, passing = found_around.failing, found_around.passing
     if failing is None:
         raise _not_collected(sandbox, project, node)
     if failing["status"] == "ok":
@@ -113,9 +120,13 @@ def explain_test(
             edit = found.candidate.edit
             tried = Tried(found.candidate.file, edit.line, edit.title, found.kept)
             explanation = explain_failure(failing, source_of, project, passing, tried)
+    markdown = explanation.markdown
+    if found_around.reprs_changed_it:
+        head, _, rest = markdown.partition("\n\n")
+        markdown = f"{head}\n\n{REPRS_CHANGED_IT}\n\n{rest}"
     result = Explained(
         "ok",
-        explanation.markdown,
+        markdown,
         explanation.failure,
         explanation.line,
         failing=failing,

@@ -432,6 +432,7 @@ def _session(request: dict) -> TraceSession:
         max_calls=int(caps.get("max_calls", 10)),
         max_repr=int(caps.get("max_repr", 200)),
         core=request.get("core", "auto"),
+        own_reprs=bool(caps.get("own_reprs", True)),
     )
 
 

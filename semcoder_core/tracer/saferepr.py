@@ -34,7 +34,10 @@ def _short_type(obj: object) -> str:
 class SafeRepr:
     """Caps: ``max_string`` characters per string, ``max_items`` per container,
     ``max_depth`` nesting levels, ``max_length`` characters for the whole
-    result, ``time_limit`` seconds for a user-defined ``__repr__``."""
+    result, ``time_limit`` seconds for a user-defined ``__repr__``. Without
+    ``own_reprs`` no user-defined ``__repr__`` is called: an object is shown by
+    its attributes (a ``__repr__`` may change what it shows, e.g. a cache that
+    drops expired items when asked its size, and then tracing changes the run)."""
 
     def __init__(
         self,
@@ -43,7 +46,9 @@ class SafeRepr:
         max_depth: int = 4,
         max_length: int = 400,
         time_limit: float = 0.2,
+        own_reprs: bool = True,
     ) -> None:
+        self.own_reprs = own_reprs
         self.max_string = max_string
         self.max_items = max_items
         self.max_depth = max_depth
@@ -111,7 +116,7 @@ class SafeRepr:
 
     def _attrs(self, obj: object, level: int) -> str:
         name = _short_type(obj)
-        attrs = obj.__dict__
+        attrs = object.__getattribute__(obj, "__dict__")
         if not attrs:
             return f"<{name}>"
         if level >= self.max_depth:
@@ -136,6 +141,12 @@ class SafeRepr:
         if type(t.__repr__).__name__ == "wrapper_descriptor":
             # Builtin reprs often carry an address (functions, iterators): it changes every run.
             text = _ADDRESS.sub("", repr(obj))
+        elif not self.own_reprs:
+            try:
+                attrs = object.__getattribute__(obj, "__dict__")
+            except AttributeError:
+                attrs = None
+            return self._attrs(obj, level) if isinstance(attrs, dict) else f"<{_short_type(obj)} object>"
         else:
             busy = self.busy
             was, busy[0] = busy[0], True

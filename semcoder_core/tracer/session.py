@@ -72,8 +72,9 @@ class TraceSession:
         max_calls: int = 10,
         max_repr: int = 200,
         core: str = "auto",
+        own_reprs: bool = True,
     ) -> None:
-        saferepr = SafeRepr(max_string=max_repr, max_length=max(2 * max_repr, 100))
+        saferepr = SafeRepr(max_string=max_repr, max_length=max(2 * max_repr, 100), own_reprs=own_reprs)
         self.recorder = Recorder(TargetFilter.shared(targets), max_states, max_calls, saferepr)
         self.core = make_core(self.recorder, core)
 

@@ -72,3 +72,29 @@ def test_addresses_are_removed_from_builtin_reprs():
     text = SafeRepr()(iter([1]))
     assert text == "<list_iterator object>"
     assert SafeRepr()(len) == "<built-in function len>"
+
+
+def test_without_own_reprs_no_user_repr_runs():
+    calls = []
+
+    class Cache:
+        def __init__(self):
+            self.data = {1: "a"}
+
+        def __repr__(self):
+            calls.append(1)
+            self.data.clear()  # a repr that changes what it shows
+            return "Cache()"
+
+    class Slots:
+        __slots__ = ("x",)
+
+        def __repr__(self):
+            calls.append(1)
+            return "Slots()"
+
+    quiet = SafeRepr(own_reprs=False)
+    assert quiet(Cache()).endswith("Cache data={1: 'a'}>")
+    assert quiet(Slots()).endswith("Slots object>")
+    assert quiet([Cache()]).endswith("Cache data={1: 'a'}>]") and calls == []
+    assert SafeRepr()(Cache()) == "Cache()" and calls == [1]

@@ -25,6 +25,7 @@ export const SERVER_KEYS: readonly string[] = [
   "annotations.enabled",
   "annotations.maxValuesPerLine",
   "repair.timeBudgetSeconds",
+  "repair.probeSeconds",
   "model.backend",
   "model.path",
   "model.url",
