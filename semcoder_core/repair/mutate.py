@@ -431,9 +431,10 @@ _PAIRS = [
     ("removeprefix", "removesuffix"), ("find", "rfind"), ("index", "rindex"), ("split", "rsplit"),
     ("partition", "rpartition"), ("keys", "values"), ("keys", "items"), ("values", "items"), ("match", "search"),
     ("match", "fullmatch"), ("floor", "ceil"), ("bisect_left", "bisect_right"), ("min", "max"), ("any", "all"),
+    ("iter", "reversed"),  # from the first or the last end, like `pop(0)` and `pop()`
 ]  # fmt: skip
 _ONE_WAY = [("appendleft", "append"), ("popleft", "pop"), ("bisect", "bisect_left")]  # `append` is no likely `popleft`
-_FUNCTIONS = {"min", "max", "any", "all", "floor", "ceil", "bisect_left", "bisect_right"}  # called by their name
+_FUNCTIONS = {"min", "max", "any", "all", "floor", "ceil", "bisect_left", "bisect_right", "iter", "reversed"}  # by name
 _OTHERS: dict[str, list[str]] = {}
 for _a, _b in [*_PAIRS, *[(b, a) for a, b in _PAIRS], *_ONE_WAY]:
     _OTHERS.setdefault(_a, []).append(_b)

@@ -57,6 +57,7 @@ def line_of(source: str, text: str) -> int:
         ),
         ("def best(scores):\n    return min(scores)\n", "min", "function", "return max(scores)"),
         ("def every(flags):\n    return any(flags)\n", "any", "function", "return all(flags)"),
+        ("def oldest(order):\n    return next(reversed(order))\n", "reversed", "function", "return next(iter(order))"),
     ],
 )
 def test_the_other_of_a_pair(source: str, buggy: str, operator: str, fixed: str):
