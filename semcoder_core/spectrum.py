@@ -16,6 +16,7 @@ class Suspect:
     score: float  # Ochiai: failing(line) / sqrt(total failing * (failing(line) + passing(line)))
     failing: int
     passing: int
+    imported: bool = False  # run only while the modules were imported (a ``def``, a table), not by the test itself
 
 
 def covered(doc: Trace, imports: bool = True) -> set[tuple[str, int]]:
@@ -41,15 +42,18 @@ def localize(failing: list[Trace], passing: list[Trace], origin: tuple[str, int]
     fail_sets = [covered(d) for d in failing]
     pass_sets = [covered(d) for d in passing]
     candidates = set().union(*fail_sets)
+    ran = set().union(*[covered(d, imports=False) for d in failing])
     suspects = []
     for where in candidates:
         ef = sum(where in s for s in fail_sets)
         ep = sum(where in s for s in pass_sets)
         score = ef / math.sqrt(len(fail_sets) * (ef + ep)) if ef else 0.0
-        suspects.append(Suspect(where[0], where[1], round(score, 4), ef, ep))
+        suspects.append(Suspect(where[0], where[1], round(score, 4), ef, ep, where not in ran))
 
     def distance(s: Suspect) -> int:  # near the origin first: the wrong value is often made close by
         return abs(s.line - origin[1]) if origin and s.file == origin[0] else 10_000
 
-    suspects.sort(key=lambda s: (-s.score, distance(s), s.file, s.line))
+    # Among equals, what the test itself ran before what only ran at import: every test imports the
+    # same `def` lines and tables, so they tie with the code when the passing tests ran it all too.
+    suspects.sort(key=lambda s: (-s.score, s.imported, distance(s), s.file, s.line))
     return suspects

@@ -506,15 +506,17 @@ def order_suspects(
     where: tuple[str, int] | None,
     reach: dict[tuple[str, int], int],
 ) -> None:
-    """Sort in place: the explanation's ``blamed`` line first, then Ochiai; among equals the line that
-    made the wrong value (``where``), the lines more targets run (``reach``), the nearest to ``where``."""
+    """Sort in place: the explanation's ``blamed`` line first, then Ochiai; among equals what the test
+    ran before what only ran at import, the line that made the wrong value (``where``), the lines more
+    targets run (``reach``), the nearest to ``where``."""
 
     def distance(s: Suspect) -> int:
         return abs(s.line - where[1]) if where and s.file == where[0] else 10_000
 
     suspects.sort(
         key=lambda s: (
-            ((s.file, s.line) != blamed, -s.score, (s.file, s.line) != where, -reach.get((s.file, s.line), 0))
+            ((s.file, s.line) != blamed, -s.score, s.imported, (s.file, s.line) != where)
+            + (-reach.get((s.file, s.line), 0),)
             + (distance(s), s.file, s.line)
         )
     )
