@@ -11,7 +11,8 @@ def doc(lines: dict[str, list[int]], imported: dict[str, list[int]] | None = Non
     def table(spec: dict[str, list[int]]) -> dict:
         return {f: {str(n): {"hits": 1} for n in numbers} for f, numbers in spec.items()}
 
-    return {"status": "ok", "return_repr": None, "exception": None, "lines": table(lines), "import_lines": table(imported or {})}
+    lines_run, lines_imported = table(lines), table(imported or {})
+    return {"status": "ok", "return_repr": None, "exception": None, "lines": lines_run, "import_lines": lines_imported}
 
 
 IMPORTS = {"/p/shop/invoices.py": [1, 3, 9, 19], "/p/shop/workdays.py": [1, 8, 11, 15]}
