@@ -58,7 +58,11 @@ FAILING = "tests/test_calc.py::test_triple_is_wrong"
 FINAL = "def quad(x):\n    w = x * 4\n    return w\n"
 FINAL_TESTS = "from final import quad\n\n\ndef test_quad():\n    assert quad(2) == 8\n"
 # Run limits small enough that a storm of runs and hostile traceCalls end quickly.
-INIT_OPTIONS = {"run": {"timeoutSeconds": 3}, "repair": {"timeBudgetSeconds": 3}, "model": {"backend": "none"}}
+INIT_OPTIONS = {
+    "run": {"timeoutSeconds": 3},
+    "repair": {"timeBudgetSeconds": 3, "probeSeconds": 3},
+    "model": {"backend": "none"},
+}
 CAPABILITIES = {
     "general": {"positionEncodings": ["utf-16"]},
     "window": {"workDoneProgress": True, "showDocument": {"support": True}, "showMessage": {}},
