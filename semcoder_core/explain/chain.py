@@ -45,6 +45,8 @@ class _Chain:
         self.blamed: tuple[_Func, _Segment | None] | None = None
         # The row of a module-level literal that holds a value the chain read (the wrong value's source)
         self.literal_origin: tuple[str, int, str] | None = None
+        # The loop a test that ran out of time was stuck in: (file, its first line, "while" or "for")
+        self.stuck_loop: tuple[str, int, str] | None = None
 
     def add(self, func: _Func, line: int, values: dict[str, str], note: str, pos: float) -> Step | None:
         """Add a chain step (``pos``: when the line ran, for the order of the chain)."""
@@ -139,6 +141,7 @@ class _Chain:
         if isinstance(func.starts.get(line), ast.While):  # running its own condition
             loop = func.starts[line]
         if kind == "running" and loop is not None:  # the loop it was stuck in
+            self.stuck_loop = (func.file, loop.lineno, "while" if isinstance(loop, ast.While) else "for")
             self.loop_step(segment, loop)
             follow = _unique(follow + func.facts(loop.lineno).reads)
         first = _Item(segment, follow, INF, 1, line, True)

@@ -99,7 +99,8 @@ def _look_first(
 ) -> tuple[tuple[str, int] | None, str]:
     """The line most likely wrong, and why: the row of a module-level table the wrong value came from;
     else the line the passing tests that reach this code ran least for what this test ran (Ochiai),
-    where the line the failure came from, then the chain's lines, then the nearest, win ties; the
+    where the loop a test that ran out of time was stuck in, the line the failure came from, then the
+    chain's lines, then the nearest, win ties; the
     line the failure came from when no passing test reaches the code."""
     if chain.literal_origin is not None:
         file, row, table = chain.literal_origin
@@ -111,6 +112,10 @@ def _look_first(
         return origin, ""
     best = suspects[0].score
     tied = [(s.file, s.line) for s in suspects if s.score >= best - 1e-9]
+    stuck = chain.stuck_loop
+    if stuck is not None and ctx.doc.get("status") == "timeout" and (stuck[0], stuck[1]) in tied:
+        ended = "its condition never became false" if stuck[2] == "while" else "what it iterates over never ran out"
+        return (stuck[0], stuck[1]), f"the loop this test was stuck in: {ended}"
     if origin in tied:
         return origin, ""
     on_chain = [(s.file, s.line) for s in chain.steps if (s.file, s.line) in tied]

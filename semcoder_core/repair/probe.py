@@ -11,6 +11,7 @@ suite (``semcoder fix`` validates fixes).
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 from dataclasses import dataclass
@@ -71,7 +72,9 @@ def probe(
     # Traced durations: an overestimate of the untraced run's, so a generous limit. A test that hung
     # gets one calibrated on its neighbours (a change that leaves it looping costs about a second).
     hung = failing.get("status") == "timeout"
-    basis = max(durations, default=0.0)
+    home = node.partition("::")[0]  # a hung test's limit: from the tests of its own file, the most like it
+    alike = [d for n, d in zip(neighbours, durations) if n.partition("::")[0] == home]
+    basis = max(alike) if alike else statistics.median(durations or [0.0])
     target_limit = max(1.0, 5 * basis + 1.0) if hung else max(1.0, 5 * own + 1.0)
     limits = {node: min(sandbox.limits.timeout_s, target_limit)}
     limits.update({n: min(sandbox.limits.timeout_s, max(1.0, 5 * d + 1.0)) for n, d in zip(neighbours, durations)})

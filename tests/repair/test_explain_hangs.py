@@ -54,3 +54,37 @@ def test_a_loop_whose_update_steps_over_the_stop(tmp_path: Path):
     assert steps[0].startswith("1. `walk.py:3` `while i != n:` — running when time ran out")
     assert steps[1].startswith("2. `walk.py:4` `i += 2` — `i` = 2 → 4 → 6 → 8 … ")
     assert steps[1].endswith(": it kept changing and the condition never stopped it")
+
+
+READ_BACK = (
+    "import time\n\n\n"
+    "def read_back(data, size, pause=0.0001):\n"
+    "    pos = len(data)\n"
+    "    out = []\n"
+    "    while 0 <= pos:\n"
+    "        step = min(size, pos)\n"
+    "        pos -= step\n"
+    "        out.append(data[pos : pos + step])\n"
+    "        time.sleep(pause)  # where time runs out\n"
+    "    return out\n\n\n"
+    "def total(xs):\n"
+    "    return sum(xs)\n"
+)
+READ_BACK_TESTS = (
+    "from chunks import read_back, total\n\n\n"
+    "def test_total():\n    assert total([1, 2]) == 3\n\n\n"
+    "def test_read_back():\n    assert read_back('abcdef', 4) == ['cdef', 'ab']\n"
+)
+
+
+def test_among_equals_the_loop_it_was_stuck_in_is_where_to_look_first(tmp_path: Path):
+    """Only the hanging test runs the function: every line of it ties, and the loop's condition, which
+    never became false, is where to look (not whichever line time ran out on)."""
+    root = project(tmp_path / "p", {"chunks.py": READ_BACK, "tests/test_chunks.py": READ_BACK_TESTS})
+    found = explained(root, "tests/test_chunks.py::test_read_back")
+    assert found.origin == (str(root / "chunks.py"), 11)  # sleeping when time ran out
+    assert found.line == (str(root / "chunks.py"), 7)
+    assert (
+        "**Where to look first:** `chunks.py:7` `while 0 <= pos:`, the loop this test was stuck in: its "
+        "condition never became false." in found.markdown
+    )
