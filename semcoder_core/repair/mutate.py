@@ -336,6 +336,7 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
     yield from _missing_calls(text, nodes, stmt, _Cues(func if func is not None else tree))
     yield from _ingredients(tree, text, nodes)
     yield from _tuple_swaps(text, nodes, stmt)
+    yield from _crossed_arguments(text, nodes)
     yield from _constants(tree, text, nodes, line)
     yield from _extra_calls(text, nodes)
     # 7. statements: a missing guard at the top of the function, a missing update, a needless line
@@ -727,6 +728,31 @@ def _tuple_swaps(text: _Text, nodes: list[ast.AST], stmt: ast.stmt | None):
                 continue  # `a, b = a, b` changes nothing
             count += 1
             yield "tuple-swap", result
+
+
+def _crossed_arguments(text: _Text, nodes: list[ast.AST]):
+    """The arguments of two calls of one function on a line exchanged: ``rate(source) / rate(target)``
+    for ``rate(target) / rate(source)`` (each call is right on its own; together they are crossed)."""
+    calls: dict[str, list[ast.Call]] = {}
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+            calls.setdefault(ast.unparse(node.func), []).append(node)
+    count = 0
+    for same in calls.values():
+        same.sort(key=lambda call: (call.lineno, call.col_offset))
+        for first, second in zip(same, same[1:]):
+            for a, b in zip(first.args, second.args):
+                if count >= _MAX_TUPLE_SWAPS or ast.dump(a) == ast.dump(b) or isinstance(a, ast.Starred):
+                    continue
+                if a.lineno != a.end_lineno or b.lineno != b.end_lineno or a.lineno != b.lineno:
+                    continue
+                (a_start, a_end), (b_start, b_end) = text.span(a), text.span(b)
+                if a_end > b_start:
+                    continue  # nested: one call inside the other
+                line = text.lines[a.lineno - 1]  # type: ignore[attr-defined]
+                new = line[:a_start] + line[b_start:b_end] + line[a_end:b_start] + line[a_start:a_end] + line[b_end:]
+                count += 1
+                yield "swap", text.splice(a.lineno, 0, len(line), new)
 
 
 def _identity(line: str) -> bool:

@@ -229,6 +229,13 @@ def test_off_by_one_in_a_computed_size_and_a_rounded_up_dividend():
     assert not any(op == "off-by-one" for op, _ in edits(source, 2))  # text, not a count
 
 
+def test_the_arguments_of_two_calls_of_one_function_crossed():
+    source = "def convert(amount, source, target):\n    return amount * rate(source) / rate(target)\n"
+    assert ("swap", "return amount * rate(target) / rate(source)") in edits(source, 2)
+    source = "def f(a, b):\n    return g(a) + h(b)\n"  # two functions: nothing crossed
+    assert not any(after == "return g(b) + h(a)" for _, after in edits(source, 2))
+
+
 def test_a_form_feed_is_no_line_break():
     # the parser counts lines without it; a split on it would edit the wrong line
     source = "import os\n\x0c\ndef is_module(name):  # \x0c here too\n    return name.startswith('.py')\n"
