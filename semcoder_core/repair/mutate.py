@@ -272,6 +272,12 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
                 yield "off-by-one", text.replace(node, str(node.value + delta))
         elif isinstance(node, ast.Constant) and type(node.value) is bool:
             yield "constant", text.replace(node, str(not node.value))
+    for node in nodes:  # a power of ten one digit off: 100 grams to the kilogram, `% 10` for `% 100`
+        value = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(value, (int, float)) and type(value) is not bool and _power_of_ten(value):
+            for other in (value * 10, value // 10 if isinstance(value, int) else value / 10):
+                if other != 1:
+                    yield "constant", text.replace(node, repr(other))
     for node in nodes:
         targets: list[ast.AST] = []
         if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
@@ -636,6 +642,16 @@ def _counted(node: ast.AST, parent: ast.AST | None) -> bool:
         other = parent.right if parent.left is node else parent.left
         return isinstance(other, ast.Constant) and type(other.value) is int
     return False
+
+
+def _power_of_ten(value: float) -> bool:
+    """10, 100, 1000, ... (as an int or a float); not 1."""
+    if value < 10 or value != int(value):
+        return False
+    number = int(value)
+    while number % 10 == 0:
+        number //= 10
+    return number == 1
 
 
 def _integral(node: ast.BinOp) -> bool:

@@ -236,6 +236,16 @@ def test_the_arguments_of_two_calls_of_one_function_crossed():
     assert not any(after == "return g(b) + h(a)" for _, after in edits(source, 2))
 
 
+def test_a_power_of_ten_one_digit_off():
+    source = 'GRAMS_PER = {\n    "g": 1.0,\n    "kg": 100.0,\n}\n'
+    assert ("constant", '"kg": 1000.0,') in edits(source, 3)
+    source = "def suffix(number):\n    return number % 10 in (11, 12, 13)\n"
+    found = edits(source, 2)
+    assert ("constant", "return number % 100 in (11, 12, 13)") in found
+    assert ("constant", "return number % 1 in (11, 12, 13)") not in found
+    assert not any(op == "constant" and "120" in after for op, after in edits("x = 12\n", 1))
+
+
 def test_a_form_feed_is_no_line_break():
     # the parser counts lines without it; a split on it would edit the wrong line
     source = "import os\n\x0c\ndef is_module(name):  # \x0c here too\n    return name.startswith('.py')\n"
