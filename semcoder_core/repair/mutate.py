@@ -275,9 +275,9 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
     for node in nodes:  # a power of ten one digit off: 100 grams to the kilogram, `% 10` for `% 100`
         value = node.value if isinstance(node, ast.Constant) else None
         if isinstance(value, (int, float)) and type(value) is not bool and _power_of_ten(value):
-            for other in (value * 10, value // 10 if isinstance(value, int) else value / 10):
-                if other != 1:
-                    yield "constant", text.replace(node, repr(other))
+            for scaled in (value * 10, value // 10 if isinstance(value, int) else value / 10):
+                if scaled != 1:
+                    yield "constant", text.replace(node, repr(scaled))
     for node in nodes:
         targets: list[ast.AST] = []
         if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
