@@ -341,6 +341,7 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
     # swapped tuple elements; another of the module's constants
     yield from _missing_calls(text, nodes, stmt, _Cues(func if func is not None else tree))
     yield from _ingredients(tree, text, nodes)
+    yield from _like_siblings(text, stmt, func)
     yield from _tuple_swaps(text, nodes, stmt)
     yield from _crossed_arguments(text, nodes)
     yield from _constants(tree, text, nodes, line)
@@ -461,6 +462,7 @@ _EXTRA_CALLS = {"strip", "lower", "upper", "casefold", "lstrip", "rstrip"}
 # Per line: a busy line must not flood the search (checks run in waves of 48 or so).
 _MAX_MISSING_CALLS = 4
 _MAX_INGREDIENTS = 4
+_MAX_SIBLINGS = 2
 _MAX_TUPLE_SWAPS = 3
 _MAX_CONSTANTS = 6
 _PER_CONSTANT = 3
@@ -652,6 +654,29 @@ def _power_of_ten(value: float) -> bool:
     while number % 10 == 0:
         number //= 10
     return number == 1
+
+
+def _like_siblings(text: _Text, stmt: ast.stmt | None, func: ast.AST | None):
+    """A value the function's other statements of the same form carry one more operand on:
+    ``self.days += div`` among ``self.hours += div * s`` and ``self.minutes += div * s``."""
+    if func is None or not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+        return
+    value = stmt.value
+    mine = ast.dump(value)
+    seen: set[str] = set()
+    for other in ast.walk(func):
+        if type(other) is not type(stmt) or other is stmt:
+            continue
+        longer = other.value if isinstance(other, (ast.Assign, ast.AugAssign, ast.Return)) else None
+        if not isinstance(longer, ast.BinOp):
+            continue
+        if isinstance(stmt, ast.AugAssign) and isinstance(other, ast.AugAssign) and type(other.op) is not type(stmt.op):
+            continue
+        if mine in (ast.dump(longer.left), ast.dump(longer.right)):
+            written = ast.unparse(longer)
+            if written not in seen and len(seen) < _MAX_SIBLINGS:
+                seen.add(written)
+                yield "sibling", text.replace(value, written)
 
 
 def _integral(node: ast.BinOp) -> bool:

@@ -46,6 +46,7 @@ _TIER = {
     "condition": 1,
     "missing-call": 1,  # adds a call (.strip(), abs(), len()): can normalise a test into passing
     "constant": 1,  # another literal of the module
+    "sibling": 1,  # the operand the function's statements of the same form have
 }
 TOP_LINES = 12
 MAX_OTHER_TARGETS = 40  # other failing tests traced to see whether they run the suspect lines

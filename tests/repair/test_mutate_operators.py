@@ -246,6 +246,22 @@ def test_a_power_of_ten_one_digit_off():
     assert not any(op == "constant" and "120" in after for op, after in edits("x = 12\n", 1))
 
 
+def test_a_value_its_siblings_carry_one_more_operand_on():
+    source = (
+        "def normalized(self):\n"
+        "    if abs(self.minutes) > 59:\n"
+        "        s = sign(self.minutes)\n"
+        "        div, mod = divmod(self.minutes * s, 60)\n"
+        "        self.hours += div * s\n"
+        "    if abs(self.hours) > 23:\n"
+        "        s = sign(self.hours)\n"
+        "        div, mod = divmod(self.hours * s, 24)\n"
+        "        self.days += div\n"
+    )
+    assert ("sibling", "self.days += div * s") in edits(source, line_of(source, "self.days"))
+    assert not any(op == "sibling" for op, _ in edits(source, line_of(source, "self.hours +=")))
+
+
 def test_a_form_feed_is_no_line_break():
     # the parser counts lines without it; a split on it would edit the wrong line
     source = "import os\n\x0c\ndef is_module(name):  # \x0c here too\n    return name.startswith('.py')\n"
