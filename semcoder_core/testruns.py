@@ -141,6 +141,8 @@ class Neighbourhood:
     # Traced with the program's own reprs the test passed, untraced it failed: a ``__repr__`` the tracer
     # called changed the program's state, so the run was traced again showing objects by their attributes.
     reprs_changed_it: bool = False
+    # The planned neighbours that failed too (node id -> seconds): the tests a bug fails besides this one.
+    failing_near: dict[str, float] = field(default_factory=dict)
 
 
 def neighbourhood(
@@ -198,6 +200,11 @@ def neighbourhood(
         [test_document(t, run, 1) for t in tests if t["outcome"] == "passed" and t not in found],
         {t["nodeid"]: test_document(t, run, 1) for t in tests if t["nodeid"] in wanted and t not in found},
         changed,
+        {
+            t["nodeid"]: t["duration_s"]
+            for t in tests
+            if t["outcome"] in ("failed", "error", "timeout") and t not in found and t["nodeid"] not in wanted
+        },
     )
 
 

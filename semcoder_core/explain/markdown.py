@@ -56,9 +56,12 @@ def _render(ctx: _Context, chain: _Chain, passing: Sequence[Trace], tried: Optio
     line, why = _look_first(ctx, chain, origin, passing)
     if tried is not None:
         line = (tried.file, tried.line)
+        also = ""
+        if tried.others:
+            also = f" and {tried.fixed_others} of the {tried.others} other failing tests near it"
         kept = f", and the {tried.kept} passing tests that reach this code still pass" if tried.kept else ""
         why = (
-            f"changing it ({tried.title}) makes this test pass{kept} (one run of each; `semcoder fix` "
+            f"changing it ({tried.title}) makes this test{also} pass{kept} (one run of each; `semcoder fix` "
             f"validates a fix against every test)"
         )
     look_first = ""

@@ -20,12 +20,15 @@ class Step:
 @dataclass(frozen=True)
 class Tried:
     """A one-edit change that made the failing test pass and kept the ``kept`` passing tests that reach
-    the same code passing (``repair.probe``): evidence by experiment of where the bug is."""
+    the same code passing, and made ``fixed_others`` of the ``others`` failing tests near it pass
+    (``repair.probe``): evidence by experiment of where the bug is."""
 
     file: str
     line: int
     title: str  # the change, e.g. "`a < b` → `a <= b`"
     kept: int
+    others: int = 0  # other failing tests near this one, run with the change
+    fixed_others: int = 0  # ... and made to pass by it
 
 
 @dataclass

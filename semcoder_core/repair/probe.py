@@ -20,21 +20,27 @@ from typing import Callable, Optional
 from ..annotate import is_test_file
 from ..sandbox import RunCancelled, Sandbox
 from ..spectrum import Suspect, localize
+from ..testruns import node_distance
 from ..tracer.schema import Trace
 from .search import Candidate, FixReport, _Checker, _rank, candidates_at, check_all, order_suspects
 
 MAX_NEIGHBOURS = 200
+MAX_OTHERS = 40  # other failing tests near the one explained, run with each change that makes it pass
 
 
 @dataclass(frozen=True)
 class Probe:
-    """The best-ranked change (as the fix search ranks them) that made the failing test pass and kept
-    the ``kept`` passing tests that reach the same code green; ``checked`` of ``tried`` changes run."""
+    """The best-ranked change (as the fix search ranks them: the most of the other failing tests made
+    to pass first) that made the failing test pass and kept the ``kept`` passing tests that reach the
+    same code green; it made ``fixed_others`` of the ``others`` failing tests near it pass too;
+    ``checked`` of ``tried`` changes were run."""
 
     candidate: Candidate
     kept: int
     checked: int
     tried: int
+    others: int = 0
+    fixed_others: int = 0
 
     @property
     def line(self) -> tuple[str, int]:
@@ -52,10 +58,13 @@ def probe(
     cancel: Optional[threading.Event] = None,
     workers: Optional[int] = None,
     progress: Callable[[str], None] = lambda text: None,
+    failing_near: Optional[dict[str, float]] = None,
 ) -> Optional[Probe]:
     """Try the changes at the top suspect lines of ``failing`` (ranked against ``passing``, the
     explanation's ``blamed`` line first) for at most ``budget_s``; the best one that made ``node``
-    pass and kept every test of ``passing`` passing, or None."""
+    pass and kept every test of ``passing`` passing, or None. ``failing_near`` (node id -> seconds)
+    are other failing tests near it: a change that makes them pass too ranks first (a bug fails every
+    test that runs it; a change that fixes one test alone is likelier a patch of that test's case)."""
     started = time.monotonic()
     deadline = started + budget_s
     suspects = [s for s in localize([failing], passing) if not is_test_file(s.file)]
@@ -78,13 +87,18 @@ def probe(
     target_limit = max(1.0, 5 * basis + 1.0) if hung else max(1.0, 5 * own + 1.0)
     limits = {node: min(sandbox.limits.timeout_s, target_limit)}
     limits.update({n: min(sandbox.limits.timeout_s, max(1.0, 5 * d + 1.0)) for n, d in zip(neighbours, durations)})
-    per_run = round(min(sandbox.limits.timeout_s * 3, 5 * (own + sum(durations)) + 2.0 + limits[node]), 2)
+    near = sorted(failing_near or {}, key=lambda n: node_distance(node, n))[:MAX_OTHERS]
+    for other in near:  # a test that hung before gets the hung test's limit; it passes fast when fixed
+        seconds = (failing_near or {})[other]
+        limits[other] = min(sandbox.limits.timeout_s, max(1.0, 5 * seconds + 1.0), limits[node] if hung else 1e9)
+    spent = own + sum(durations) + sum(limits[n] for n in near) / 5
+    per_run = round(min(sandbox.limits.timeout_s * 3, 5 * spent + 2.0 + limits[node]), 2)
     stages = [
         {"node_ids": [node], "require": [node]},
-        {"node_ids": [node, *neighbours], "require": [node]},
+        {"node_ids": [node, *neighbours, *near], "require": [node]},
     ]
     report = FixReport("not-fixed")
-    checker = _Checker(edits, node, [], neighbours, 3, deadline, cancel, report, repeats=1)
+    checker = _Checker(edits, node, near, neighbours, 3, deadline, cancel, report, repeats=1)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     progress(f"Trying {len(edits)} one-edit changes at the suspect lines")
     check_all(sandbox, checker, overlay, per_run, stages, limits, limits[node], workers, progress)
@@ -92,5 +106,6 @@ def probe(
         raise RunCancelled("the explanation was cancelled")
     if not checker.fixes:
         return None
-    best = min(checker.fixes, key=_rank)
-    return Probe(best, len(neighbours), report.checked, len(edits))
+    best = min(checker.fixes, key=lambda c: (len(c.still_failing), *_rank(c)))
+    fixed_others = len(near) - len(best.still_failing)
+    return Probe(best, len(neighbours), report.checked, len(edits), len(near), fixed_others)

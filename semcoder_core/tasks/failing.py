@@ -54,7 +54,14 @@ class Explained:
             out["origin"] = {"file": self.origin[0], "line": self.origin[1]}
         if self.tried:
             t = self.tried
-            out["tried"] = {"file": t.file, "line": t.line, "change": t.title, "kept_passing": t.kept}
+            out["tried"] = {
+                "file": t.file,
+                "line": t.line,
+                "change": t.title,
+                "kept_passing": t.kept,
+                "other_failing": t.others,
+                "fixed_other_failing": t.fixed_others,
+            }
         if self.model is not None:
             out["model"] = self.model
         return out
@@ -115,10 +122,11 @@ def explain_test(
 
         node_id = test["nodeid"]
         blamed = explanation.line
-        found = probe(sandbox, node_id, failing, passing, blamed, overlay or {}, probe_s, cancel, progress=progress)
+        near = found_around.failing_near
+        found = probe(sandbox, node_id, failing, passing, blamed, overlay or {}, probe_s, cancel, None, progress, near)
         if found is not None:
             edit = found.candidate.edit
-            tried = Tried(found.candidate.file, edit.line, edit.title, found.kept)
+            tried = Tried(found.candidate.file, edit.line, edit.title, found.kept, found.others, found.fixed_others)
             explanation = explain_failure(failing, source_of, project, passing, tried)
     markdown = explanation.markdown
     if found_around.reprs_changed_it:

@@ -26,7 +26,8 @@ TESTS = (
     "from stats import mean\n\n\n"
     "def test_two_zeros():\n    assert mean([0, 0]) == 0\n\n\n"
     "def test_opposites():\n    assert mean([-1, 1]) == 0\n\n\n"
-    "def test_trimmed():\n    assert mean([1, 2, 3, 10]) == 2.5\n"
+    "def test_trimmed():\n    assert mean([1, 2, 3, 10]) == 2.5\n\n\n"
+    "def test_trimmed_five():\n    assert mean([1, 2, 3, 4, 10]) == 3.0\n"
 )
 NODE = "tests/test_stats.py::test_trimmed"
 
@@ -68,11 +69,18 @@ def test_a_change_that_makes_the_test_pass_points_at_the_bug(root: Path):
     assert document["line"] == {"file": str(root / "stats.py"), "line": 4}
     assert document["origin"] == {"file": str(root / "stats.py"), "line": 4}
     change = "`return sum(values) / (len(values) - 1)` → `return sum(values) / (len(values) - 0)`"
-    assert document["tried"] == {"file": str(root / "stats.py"), "line": 4, "change": change, "kept_passing": 2}
+    assert document["tried"] == {
+        "file": str(root / "stats.py"),
+        "line": 4,
+        "change": change,
+        "kept_passing": 2,
+        "other_failing": 1,  # test_trimmed_five fails too, and the change makes it pass
+        "fixed_other_failing": 1,
+    }
     assert (
         f"**Where to look first:** `stats.py:4` `return sum(values) / (len(values) - 1)`, changing it ({change}) "
-        "makes this test pass, and the 2 passing tests that reach this code still pass (one run of each; "
-        "`semcoder fix` validates a fix against every test)." in document["markdown"]
+        "makes this test and 1 of the 1 other failing tests near it pass, and the 2 passing tests that reach this "
+        "code still pass (one run of each; `semcoder fix` validates a fix against every test)." in document["markdown"]
     )
     assert (root / "stats.py").read_text() == STATS  # tried in the sandbox, never written
 
