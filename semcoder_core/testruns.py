@@ -130,6 +130,9 @@ def test_document(test: TestResult, run: PytestRun, tests_run: int) -> Trace:
     }
 
 
+NOT_PASSED = ("failed", "error", "timeout", "crashed", "memory-limit")  # a test's outcomes that are a failure
+
+
 @dataclass
 class Neighbourhood:
     """One traced run around a failing test: the test, the passing tests that reach the same code,
@@ -187,9 +190,9 @@ def neighbourhood(
         # Passing under the trace: did the tracer change the run? Untraced, once; if it fails there,
         # traced again without calling the program's own __repr__ (the likely culprit).
         plain = sandbox.run_tests([found[0]["nodeid"]], trace=False, overlay=overlay, cancel=cancel)
-        if any(t["outcome"] in ("failed", "error") for t in plain.get("tests") or []):
+        if any(t["outcome"] in NOT_PASSED for t in plain.get("tests") or []):
             quiet = traced(sandbox.with_caps(own_reprs=False))
-            if any(t["outcome"] in ("failed", "error") for t in mine(quiet)):
+            if any(t["outcome"] in NOT_PASSED for t in mine(quiet)):
                 run, found, changed = quiet, mine(quiet), True
     if not found:
         return Neighbourhood(None)
@@ -203,7 +206,7 @@ def neighbourhood(
         {
             t["nodeid"]: t["duration_s"]
             for t in tests
-            if t["outcome"] in ("failed", "error", "timeout") and t not in found and t["nodeid"] not in wanted
+            if t["outcome"] in NOT_PASSED and t not in found and t["nodeid"] not in wanted
         },
     )
 

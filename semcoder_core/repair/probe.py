@@ -62,7 +62,8 @@ def probe(
 ) -> Optional[Probe]:
     """Try the changes at the top suspect lines of ``failing`` (ranked against ``passing``, the
     explanation's ``blamed`` line first) for at most ``budget_s``; the best one that made ``node``
-    pass and kept every test of ``passing`` passing, or None. ``failing_near`` (node id -> seconds)
+    pass and kept every test of ``passing`` passing, or None (also when it made none of
+    ``failing_near`` pass). ``failing_near`` (node id -> seconds)
     are other failing tests near it: a change that makes them pass too ranks first (a bug fails every
     test that runs it; a change that fixes one test alone is likelier a patch of that test's case)."""
     started = time.monotonic()
@@ -108,4 +109,6 @@ def probe(
         return None
     best = min(checker.fixes, key=lambda c: (len(c.still_failing), *_rank(c)))
     fixed_others = len(near) - len(best.still_failing)
+    if near and not fixed_others:
+        return None  # it fixes this test's case and none of the others': a patch of the case, not the bug
     return Probe(best, len(neighbours), report.checked, len(edits), len(near), fixed_others)
