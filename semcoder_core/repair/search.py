@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 import statistics
@@ -270,14 +271,81 @@ def search(
 def candidates_at(suspects: list[Suspect], overlay: dict[str, str], limit: int = MAX_CANDIDATES) -> list[Candidate]:
     """The mutants of the top suspect lines (at most ``limit``), likely edits first across the lines
     (a one-token change of an operator before a swap or a new statement), in suspect order within a tier."""
-    edits: list[Candidate] = []
-    for suspect in suspects[:TOP_LINES]:
-        source = _text(suspect.file, overlay)
-        for edit in mutants(source, suspect.line):
-            if len(edits) >= limit:
-                break
-            edits.append(Candidate(edit, suspect.file, suspect, source))
-    return sorted(edits, key=lambda c: _TIER.get(c.edit.operator, 2))  # stable
+    batches: list[list[Candidate]] = []
+    top = suspects[:TOP_LINES]
+    ran = [s for s in suspects if not s.imported]
+    for lines in (top, _run_at_import(suspects[TOP_LINES:], overlay, ran)):
+        batch: list[Candidate] = []
+        for suspect in lines:
+            source = _text(suspect.file, overlay)
+            for edit in mutants(source, suspect.line):
+                if len(batch) + sum(map(len, batches)) >= limit:
+                    break
+                batch.append(Candidate(edit, suspect.file, suspect, source))
+        batches.append(sorted(batch, key=lambda c: _TIER.get(c.edit.operator, 2)))  # stable
+    return [c for batch in batches for c in batch]
+
+
+def _run_at_import(suspects: list[Suspect], overlay: dict[str, str], ran: list[Suspect] | None = None) -> list[Suspect]:
+    """The lines, beyond the top ones, that ran inside a function while the modules were imported: code
+    that fills a registry or a table at import (``_irregular("person", "people")`` inserting into
+    ``PLURALS``). Every test imports them, so the spectrum ranks them low whatever they did. The
+    functions that change a global that a line the test ran reads come first (``PLURALS.insert(...)``
+    where the test ran ``for rule, replacement in PLURALS:``), in the order they run; their mutants come after
+    the top lines'."""
+    trees: dict[str, ast.Module] = {}
+
+    def tree_of(file: str) -> ast.Module:
+        if file not in trees:
+            try:
+                trees[file] = ast.parse(_text(file, overlay))
+            except (SyntaxError, ValueError):
+                trees[file] = ast.Module(body=[], type_ignores=[])
+        return trees[file]
+
+    read: set[str] = set()  # the names the lines the test ran read
+    by_file: dict[str, set[int]] = {}
+    for suspect in ran or []:
+        by_file.setdefault(suspect.file, set()).add(suspect.line)
+    for file, lines in by_file.items():
+        read |= {
+            n.id
+            for n in ast.walk(tree_of(file))
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.lineno in lines
+        }
+    scored: list[tuple[bool, str, int, Suspect]] = []
+    for suspect in (s for s in suspects if s.imported):
+        func = next(
+            (
+                node
+                for node in ast.walk(tree_of(suspect.file))
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and node.body[0].lineno <= suspect.line <= (node.end_lineno or node.lineno)
+            ),
+            None,
+        )
+        if func is not None:
+            scored.append((not (_changed_globals(func) & read), suspect.file, suspect.line, suspect))
+    # in the order they run: a function's decisions (its first `if`) before the statements they lead to
+    return [suspect for *_, suspect in sorted(scored, key=lambda item: item[:3])[:TOP_LINES]]
+
+
+_MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "remove", "pop", "discard", "clear"}
+
+
+def _changed_globals(func: ast.AST) -> set[str]:
+    """Names a function changes in place or rebinds as globals: ``TABLE.insert(...)``, ``TABLE[k] = v``."""
+    out: set[str] = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+            if isinstance(node.func.value, ast.Name):
+                out.add(node.func.value.id)
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            out |= {t.value.id for t in targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+        elif isinstance(node, ast.Global):
+            out |= set(node.names)
+    return out
 
 
 FAILED = ("failed", "error", "timeout", "crashed", "memory-limit")

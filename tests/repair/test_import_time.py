@@ -72,3 +72,47 @@ def test_the_search_fixes_the_row(root: Path):
     assert best.edit.line == 7 and best.edit.after.strip() == '(r"$", r"s"),'
     (root / "plural.py").write_text(best.edit.source)
     assert run_pytest(root).returncode == 0
+
+
+IRREGULAR = (
+    "PLURALS = []\n"
+    "\n"
+    "\n"
+    "def _irregular(singular, plural):\n"
+    '    """Register an irregular plural: as written, and capitalised when it keeps the first letter."""\n'
+    "    PLURALS.insert(0, (singular, plural))\n"
+    "    if singular[0] != plural[0]:\n"  # the bug: ==
+    "        PLURALS.insert(0, (singular.title(), plural.title()))\n"
+    "\n"
+    "\n"
+    "_irregular('person', 'people')\n"
+    "_irregular('child', 'children')\n"
+    "_irregular('cow', 'kine')\n"
+    "\n"
+    "\n" + "def filler():\n    return 0\n\n\n" * 12 + "def pluralize(word):\n"
+    "    for singular, plural in PLURALS:\n"
+    "        if word == singular:\n"
+    "            return plural\n"
+    "    return word + 's'\n"
+)
+IRREGULAR_TESTS = (
+    "from words import pluralize\n\n\n"
+    "def test_dog():\n    assert pluralize('dog') == 'dogs'\n\n\n"
+    "def test_person():\n    assert pluralize('person') == 'people'\n\n\n"
+    "def test_capital_person():\n    assert pluralize('Person') == 'People'\n\n\n"
+    "def test_capital_child():\n    assert pluralize('Child') == 'Children'\n\n\n"
+    "def test_capital_cow():\n    assert pluralize('Cow') == 'Cows'\n"
+)
+
+
+def test_a_function_that_fills_a_table_at_import_is_searched(tmp_path: Path):
+    """`_irregular` runs only at import, so every test ran it alike and the spectrum ranks it low; it
+    changes `PLURALS`, which the line the failing test ran reads: its lines are tried after the top ones."""
+    root = project(tmp_path / "w", {"words.py": IRREGULAR, "tests/test_words.py": IRREGULAR_TESTS})
+    node = "tests/test_words.py::test_capital_person"
+    report = search(Settings().sandbox(root), root, node, time_budget_s=90)
+    assert report.status == "fixed", report.message
+    best = report.candidates[0]
+    assert best.edit.line == 7 and best.edit.after.strip() == "if singular[0] == plural[0]:"
+    (root / "words.py").write_text(best.edit.source)
+    assert run_pytest(root).returncode == 0
