@@ -313,19 +313,18 @@ def _run_at_import(suspects: list[Suspect], overlay: dict[str, str], ran: list[S
             for n in ast.walk(tree_of(file))
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.lineno in lines
         }
+    bodies: dict[str, list[tuple[int, int, bool]]] = {}  # file -> (first, last line, changes what is read)
     scored: list[tuple[bool, str, int, Suspect]] = []
     for suspect in (s for s in suspects if s.imported):
-        func = next(
-            (
-                node
+        if suspect.file not in bodies:
+            bodies[suspect.file] = [
+                (node.body[0].lineno, node.end_lineno or node.lineno, bool(_changed_globals(node) & read))
                 for node in ast.walk(tree_of(suspect.file))
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and node.body[0].lineno <= suspect.line <= (node.end_lineno or node.lineno)
-            ),
-            None,
-        )
-        if func is not None:
-            scored.append((not (_changed_globals(func) & read), suspect.file, suspect.line, suspect))
+            ]
+        inside = [writes for first, last, writes in bodies[suspect.file] if first <= suspect.line <= last]
+        if inside:
+            scored.append((not any(inside), suspect.file, suspect.line, suspect))  # in a function that writes
     # in the order they run: a function's decisions (its first `if`) before the statements they lead to
     return [suspect for *_, suspect in sorted(scored, key=lambda item: item[:3])[:TOP_LINES]]
 
