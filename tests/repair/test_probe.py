@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from .test_repair import project
+
 pytestmark = pytest.mark.timeout(300)
 
 STATS = (
@@ -34,17 +36,12 @@ NODE = "tests/test_stats.py::test_trimmed"
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\ntestpaths = ["tests"]\n')
-    (root / "stats.py").write_text(STATS)
-    (root / "tests/test_stats.py").write_text(TESTS)
-    return root
+    return project(tmp_path / "p", {"stats.py": STATS, "tests/test_stats.py": TESTS})
 
 
-def _explain(root: Path, *flags: str) -> dict:
+def _explain(root: Path, *flags: str, node: str = NODE) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "semcoder_core.cli", "explain", NODE, "--json", "--no-model", *flags],
+        [sys.executable, "-m", "semcoder_core.cli", "explain", node, "--json", "--no-model", *flags],
         cwd=root,
         capture_output=True,
         text=True,
@@ -97,22 +94,11 @@ def test_a_change_that_breaks_a_passing_test_is_no_evidence(root: Path):
 def test_a_change_that_fixes_this_case_and_none_of_the_others_is_no_evidence(tmp_path: Path):
     """`// 3` makes tax(10) right and tax(40) still wrong: a patch of one case, not where the bug is
     (the rate is wrong: `x * 3 // 10`)."""
-    root = tmp_path / "tax"
-    (root / "tests").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\ntestpaths = ["tests"]\n')
-    (root / "tax.py").write_text("def tax(x):\n    return x // 4\n")
-    (root / "tests/test_tax.py").write_text(
+    tests = (
         "from tax import tax\n\n\ndef test_zero():\n    assert tax(0) == 0\n\n\n"
         "def test_ten():\n    assert tax(10) == 3\n\n\ndef test_forty():\n    assert tax(40) == 12\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "semcoder_core.cli", "explain", "tests/test_tax.py::test_ten", "--json", "--no-model"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert out.returncode == 0, out.stderr
-    document = json.loads(out.stdout)
+    root = project(tmp_path / "tax", {"tax.py": "def tax(x):\n    return x // 4\n", "tests/test_tax.py": tests})
+    document = _explain(root, node="tests/test_tax.py::test_ten")
     assert document["status"] == "ok" and "tried" not in document
     assert document["line"] == {"file": str(root / "tax.py"), "line": 2}

@@ -15,6 +15,8 @@ import pytest
 from semcoder_core.config import Settings
 from semcoder_core.testruns import neighbourhood
 
+from ..repair.test_repair import project
+
 pytestmark = pytest.mark.timeout(300)
 
 BOX = """class Box:
@@ -52,12 +54,7 @@ NODE = "tests/test_box.py::test_negative_items_are_not_counted"
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    root = tmp_path / "p"
-    (root / "tests").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\ntestpaths = ["tests"]\n')
-    (root / "box.py").write_text(BOX)
-    (root / "tests/test_box.py").write_text(TESTS)
-    return root
+    return project(tmp_path / "p", {"box.py": BOX, "tests/test_box.py": TESTS})
 
 
 def test_the_tracer_changed_the_run_so_it_is_traced_without_reprs(root: Path):
