@@ -19,10 +19,10 @@ from typing import Callable, Optional
 
 from ..annotate import is_test_file
 from ..sandbox import RunCancelled, Sandbox
-from ..spectrum import Suspect, localize
+from ..spectrum import localize
 from ..testruns import node_distance
 from ..tracer.schema import Trace
-from .search import Candidate, FixReport, _Checker, _rank, candidates_at, check_all, order_suspects
+from .search import Candidate, FixReport, _Checker, _rank, add_blamed, candidates_at, check_all, order_suspects
 
 MAX_NEIGHBOURS = 200
 MAX_OTHERS = 40  # other failing tests near the one explained, run with each change that makes it pass
@@ -69,8 +69,7 @@ def probe(
     started = time.monotonic()
     deadline = started + budget_s
     suspects = [s for s in localize([failing], passing) if not is_test_file(s.file)]
-    if blamed is not None and all((s.file, s.line) != blamed for s in suspects) and not is_test_file(blamed[0]):
-        suspects.append(Suspect(blamed[0], blamed[1], 0.0, 1, len(passing)))
+    add_blamed(suspects, blamed if blamed and not is_test_file(blamed[0]) else None, len(passing))
     order_suspects(suspects, blamed, None, {})
     edits = candidates_at(suspects, overlay)
     if not edits:

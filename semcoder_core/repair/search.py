@@ -552,10 +552,7 @@ def _localize(
     where = (origin.file, origin.line) if origin else None
     blamed = _blamed(failing_doc, source_of, project, found.passing)
     suspects = localize([failing_doc], found.passing, where)
-    if blamed is not None and all((s.file, s.line) != blamed for s in suspects):
-        # A row of a module-level table the wrong value came from: its statement ran at import,
-        # where the trace sees the statement's first line only.
-        suspects.append(Suspect(blamed[0], blamed[1], 0.0, 1, len(found.passing)))
+    add_blamed(suspects, blamed, len(found.passing))
     top = {(s.file, s.line) for s in suspects[:TOP_LINES]} | ({blamed} if blamed else set())
     reached = {n: covered(doc, imports=False) for n, doc in found.others.items()}
     targets = [target] + [n for n in others if n in reached and reached[n] & top]
@@ -566,6 +563,13 @@ def _localize(
 
     order_suspects(suspects, blamed, where, reach)
     return suspects, failing_doc, targets
+
+
+def add_blamed(suspects: list[Suspect], blamed: tuple[str, int] | None, passing: int) -> None:
+    """Add the explanation's blamed line where the spectrum lacks it: a row of a module-level table the
+    wrong value came from (its statement ran at import, where the trace sees its first line only)."""
+    if blamed is not None and all((s.file, s.line) != blamed for s in suspects):
+        suspects.append(Suspect(blamed[0], blamed[1], 0.0, 1, passing))
 
 
 def order_suspects(
