@@ -77,7 +77,8 @@ class _Program:
         self.binds: dict[int, set[str]] = {}  # line -> names it assigns or mutates
         for node in ast.walk(self.tree):
             for name in ("body", "orelse", "finalbody"):
-                for child in getattr(node, name, None) or []:
+                children = getattr(node, name, None)
+                for child in children if isinstance(children, list) else ():  # IfExp/Lambda: an expression
                     if isinstance(child, ast.stmt):
                         self.parent[id(child)] = (node, name)
             if isinstance(node, ast.stmt):
