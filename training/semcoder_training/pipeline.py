@@ -78,7 +78,9 @@ class PipelineConfig(BaseModel):
     ray: RayConfig = Field(default_factory=RayConfig)
     isolation: Literal["auto", "bwrap", "copy"] = "auto"
     allow_copy_sandbox: bool = False
-    timeout_s: float = 2.0
+    # A call that runs longer is "slow": the programs a monologue can walk through run in milliseconds
+    # (at most a hundred or so line executions), so this is a wide margin, and it bounds what a hang costs.
+    timeout_s: float = 0.5
     max_inputs: int = 8
     pyx_r_per_program: int = 1
     benchmarks: list[str] = Field(default_factory=lambda: ["humaneval", "cruxeval"])
@@ -167,6 +169,7 @@ def make_executor(cfg: PipelineConfig, stage: str, depends=None):
     return SlurmPipelineExecutor(
         pipeline,
         tasks=tasks,
+        workers=min(cfg.workers, tasks),
         time=cfg.slurm.time,
         partition=cfg.slurm.partition,
         logging_dir=logs,

@@ -131,6 +131,7 @@ class _Module:
 
     def __init__(self, source: str, tree: ast.Module) -> None:
         self.source = source
+        self.lines = source.splitlines(keepends=True)
         self.imports: dict[str, str] = {}
         self.constants: dict[str, str] = {}
         self.functions: dict[str, ast.FunctionDef] = {}
@@ -150,11 +151,17 @@ class _Module:
                                 f" as {alias.asname}" if alias.asname else ""
                             )
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                text = ast.get_source_segment(source, node) or ""
+                text = self.segment(node)
                 if text.count("\n") < 6 and _is_literal(node.value):
                     self.constants[node.targets[0].id] = text
             elif isinstance(node, ast.FunctionDef):
                 self.functions[node.name] = node
+
+    def segment(self, node: ast.AST) -> str:
+        """The source of a top-level statement (``ast.get_source_segment`` splits the whole file on every
+        call: quadratic on the large modules of site-packages)."""
+        end = node.end_lineno or node.lineno
+        return "".join(self.lines[node.lineno - 1 : end]).rstrip()
 
     def snippet(self, name: str) -> Optional[str]:
         """The standalone text of function ``name``, or None when it needs something that cannot come along."""
@@ -185,7 +192,7 @@ class _Module:
         parts = [self.imports[n] for n in sorted(needs_imports)]
         parts = list(dict.fromkeys(parts))
         consts = [self.constants[n] for n in sorted(needs_constants)]
-        funcs = [ast.get_source_segment(self.source, self.functions[n]) or "" for n in [*order, name]]
+        funcs = [self.segment(self.functions[n]) for n in [*order, name]]
         blocks = []
         if parts:
             blocks.append("\n".join(parts))

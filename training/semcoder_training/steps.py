@@ -171,6 +171,7 @@ class FilterStep(_ProgramStep):
 
     def process(self, programs: list[Program]) -> Iterable[Program]:
         candidates: dict[str, list[str]] = {}
+        code_of = {p.id: p.code for p in programs}
         for program in programs:
             reason = static_rejection(program.code)
             if reason:
@@ -182,8 +183,17 @@ class FilterStep(_ProgramStep):
                 self.reject("no-parameters")
                 continue
             candidates[program.id] = args
-        first = self.runner.run(
-            [(f"{p.id}#{i}", p.code, a) for p in programs if p.id in candidates for i, a in enumerate(candidates[p.id])]
+        # The first input alone first: a program that hangs on it is dropped as slow before its other
+        # inputs each wait out the limit too.
+        first = self.runner.run([(f"{pid}#0", code_of[pid], args[0]) for pid, args in candidates.items()])
+        for pid in list(candidates):
+            if first[f"{pid}#0"].status == "timeout":
+                self.reject("slow")
+                del candidates[pid]
+        first.update(
+            self.runner.run(
+                [(f"{pid}#{i}", code_of[pid], a) for pid, args in candidates.items() for i, a in enumerate(args) if i]
+            )
         )
         chosen: dict[str, list[tuple[str, Outcome]]] = {}
         for program in programs:

@@ -1,0 +1,69 @@
+"""The pipeline's configuration, its command line's errors and exit codes, and the Slurm launch it
+prepares (datatrove's Slurm executor: one job array per stage, each depending on the one before)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("datatrove", reason="the data pipeline needs the data extra: pip install 'semcoder[data]'")
+
+from semcoder_training.pipeline import STAGES, PipelineConfig, make_executor  # noqa: E402
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "semcoder_training.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_yaml_config_and_flags(tmp_path):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(
+        f"out: {tmp_path / 'out'}\nseeds: stdlib\nlimit: 12\nshards: 3\n"
+        "model:\n  backend: openai\n  url: http://127.0.0.1:9\n  samples: 4\n"
+        "slurm:\n  partition: cpu\n  time: '01:00:00'\n"
+    )
+    cfg = PipelineConfig.from_yaml(config, limit=30)
+    assert (cfg.limit, cfg.shards, cfg.model.backend, cfg.model.samples, cfg.slurm.partition) == (
+        30,
+        3,
+        "openai",
+        4,
+        "cpu",
+    )
+    assert cfg.timeout_s == 0.5 and cfg.executor == "local"
+
+
+def test_usage_errors_exit_2_with_a_message(tmp_path):
+    done = cli("data", "run", "--limit", "5")
+    assert done.returncode == 2 and "--out DIR is required" in done.stderr
+    done = cli("data", "filter", "--out", str(tmp_path / "empty"))
+    assert done.returncode == 2 and "needs the output of synthesize first" in done.stderr
+    done = cli("data", "run", "--out", str(tmp_path / "x"), "--seeds", str(tmp_path / "missing"))
+    assert done.returncode != 0 and "seed source not found" in done.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"out: {tmp_path}\nlimit: many\n")
+    done = cli("data", "run", "--config", str(bad))
+    assert done.returncode == 2 and "bad configuration" in done.stderr and "limit" in done.stderr
+
+
+def test_slurm_launch_is_one_job_array_per_stage_chained(tmp_path):
+    cfg = PipelineConfig(out=tmp_path / "out", executor="slurm", shards=16, workers=4)
+    cfg.slurm.partition, cfg.slurm.venv_path = "cpu", "/opt/venv/bin/activate"
+    previous = None
+    for stage in STAGES:
+        previous = make_executor(cfg, stage, depends=previous)
+    chain = []
+    executor = previous
+    while executor is not None:
+        chain.append(executor)
+        executor = executor.depends
+    assert [e.job_name for e in reversed(chain)] == [f"pyx-{s}" for s in STAGES]
+    filter_job = next(e for e in chain if e.job_name == "pyx-filter")
+    script = filter_job.get_launch_file_contents(filter_job.get_sbatch_args(16), "launch_pickled_pipeline x.pik")
+    assert "#SBATCH --partition=cpu" in script and "#SBATCH --array=0-15%4" in script
+    assert "source /opt/venv/bin/activate" in script
+    assert filter_job.world_size == 16 and next(e for e in chain if e.job_name == "pyx-export").world_size == 1
