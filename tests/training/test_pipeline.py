@@ -174,3 +174,92 @@ def test_killed_mid_run_and_resumed_gives_the_same_rows(run50, tmp_path):
     assert "Skipping" in done.stderr  # datatrove skipped the tasks the first run had finished
     for name in ("pyx.jsonl", "pyx_r.jsonl"):
         assert (out / "export" / name).read_bytes() == (run50 / "export" / name).read_bytes(), name
+
+
+PLANTED = '''
+from typing import List, Optional
+
+
+def count_pairs(values):
+    pairs = []
+    for v in values:
+        pairs.append((values.count(v), v))
+    pairs.sort(reverse=True)
+    return pairs
+
+
+def longest(strings: List[str]) -> Optional[str]:
+    """ Out of list of strings, return the longest one. Return the first one in case of multiple
+    strings of the same length. Return None in case the input list is empty.
+    """
+    if not strings:
+        return None
+
+    maxlen = max(len(x) for x in strings)
+    for s in strings:
+        if len(s) == maxlen:
+            return s
+
+
+def running_max(nums):
+    best = None
+    out = []
+    for n in nums:
+        if best is None or n > best:
+            best = n
+        out.append(best)
+    return out
+
+
+def initials(text):
+    letters = []
+    for word in text.split():
+        if word[:1].isalpha():
+            letters.append(word[0].upper())
+    return "".join(letters)
+'''
+
+
+def test_planted_benchmark_problems_are_removed_and_reported(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "planted.py").write_text(PLANTED, encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "semcoder_training.cli",
+            "data",
+            "run",
+            "--seeds",
+            str(seeds),
+            "--limit",
+            "10",
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--shards",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    removed = json.loads((out / "export" / "decontamination.json").read_text())["removed"]
+    assert {(r["origin"], r["benchmark"]) for r in removed} == {
+        ("file:planted.count_pairs", "cruxeval"),  # CRUXEval sample_0, every name changed
+        ("file:planted.longest", "humaneval"),  # HumanEval/12 as published
+    }
+    assert any("sample_0" in r["reason"] for r in removed) and any("HumanEval/12" in r["reason"] for r in removed)
+    exported = (out / "export" / "pyx.jsonl").read_text()
+    assert "pairs.sort(reverse=True)" not in exported and "maxlen" not in exported
+    assert "best = n" in exported and "letters.append" in exported  # the clean ones stay
+    stats = json.loads((out / "export" / "stats.json").read_text())
+    assert stats["stages"]["decontaminate"]["rejected"] == {
+        "contaminated/cruxeval/ast": 1,
+        "contaminated/humaneval/ngram": 1,
+    }
+    assert "2 program(s) removed" in (out / "export" / "README.md").read_text()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from typing import Optional
 
@@ -82,8 +83,15 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
     return PipelineConfig(**{k: v for k, v in overrides.items() if v is not None}, model=ModelConfig(**model))
 
 
+def _terminate(signum, frame) -> None:
+    # Unwind (datatrove's process pool terminates its workers on the way out) instead of dying at once and
+    # leaving workers that go on writing into the output folder.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cfg = config_from_args(args)
         stages = STAGES if args.verb == "run" else (args.verb,)

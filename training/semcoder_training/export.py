@@ -92,13 +92,22 @@ class ExportStep(PipelineStep):
         pyx_r.sort(key=lambda r: (r.fault, r.response))
         self.stat_update("rows/pyx", value=len(pyx))
         self.stat_update("rows/pyx-r", value=len(pyx_r))
-        write_export(Path(self.out), pyx, pyx_r, programs, stage_stats(Path(self.logs)))
+        removed = [
+            json.loads(line)
+            for file in sorted((Path(self.out).parent / "reports").glob("removed-*.jsonl"))
+            for line in file.read_text(encoding="utf-8").splitlines()
+        ]
+        write_export(Path(self.out), pyx, pyx_r, programs, stage_stats(Path(self.logs)), removed)
         return
         yield
 
 
-def write_export(out: Path, pyx: list[PyXRow], pyx_r: list[PyXRRow], programs: int, stages: dict) -> dict:
+def write_export(
+    out: Path, pyx: list[PyXRow], pyx_r: list[PyXRRow], programs: int, stages: dict, removed: list[dict]
+) -> dict:
     out.mkdir(parents=True, exist_ok=True)
+    removed = sorted(removed, key=lambda r: r["program"])
+    (out / "decontamination.json").write_text(json.dumps({"removed": removed}, indent=2) + "\n", encoding="utf-8")
     _jsonl(out / "pyx.jsonl", [r.model_dump() for r in pyx])
     _jsonl(out / "pyx_r.jsonl", [r.model_dump() for r in pyx_r])
     kinds = Counter(_kind(r) for r in pyx)
@@ -114,7 +123,7 @@ def write_export(out: Path, pyx: list[PyXRow], pyx_r: list[PyXRRow], programs: i
     (out / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     _hf_copies(out)
     plot = _plot(out / "lengths.png", lengths)
-    (out / "README.md").write_text(_card(stats, plot), encoding="utf-8")
+    (out / "README.md").write_text(_card(stats, plot, removed), encoding="utf-8")
     return stats
 
 
@@ -175,7 +184,7 @@ def _plot(path: Path, lengths: dict[str, list[int]]) -> Optional[str]:
     return path.name
 
 
-def _card(stats: dict, plot: Optional[str]) -> str:
+def _card(stats: dict, plot: Optional[str], removed: list[dict]) -> str:
     rows = stats["rows"]
     lines = [
         "# PyX / PyX-R rows made by semcoder-train",
@@ -208,4 +217,6 @@ def _card(stats: dict, plot: Optional[str]) -> str:
             lines.append(f"| {kind} | {s['count']} | {s['median']} | {s['p90']} | {s['max']} |")
     if plot:
         lines += ["", f"![response lengths]({plot})"]
+    lines += ["", "## Decontamination", "", f"{len(removed)} program(s) removed (`decontamination.json`)."]
+    lines += [f"- `{r['origin']}`: {r['reason']}" for r in removed[:20]]
     return "\n".join(lines) + "\n"

@@ -131,7 +131,9 @@ def stage_pipeline(cfg: PipelineConfig, stage: str) -> list:
         "trace": lambda: TraceStep(**run),
         "monologue": lambda: MonologueStep(model=model, model_only=cfg.model.model_only, **run),
         "pyx-r": lambda: PyXRStep(per_program=cfg.pyx_r_per_program, **run),
-        "decontaminate": lambda: DecontaminateStep(tuple(cfg.benchmarks), tuple(cfg.benchmark_files), **run),
+        "decontaminate": lambda: DecontaminateStep(
+            tuple(cfg.benchmarks), tuple(cfg.benchmark_files), report_dir=str(cfg.out / "reports"), **run
+        ),
         "export": lambda: ExportStep(str(cfg.out / "export"), str(cfg.out / "logs")),
     }[stage]()
     reader = JsonlReader(str(stages / _previous(stage)), glob_pattern="*.jsonl.gz", add_file_path=False)

@@ -10,8 +10,10 @@ statistics datatrove writes are also the rejection report.
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Optional
 
 from datatrove.data import DocumentsPipeline
@@ -381,17 +383,23 @@ class MonologueStep(_ProgramStep):
 
 class DecontaminateStep(_ProgramStep):
     """``decontaminate``: drop programs that match a benchmark (n-gram overlap or the same normalised
-    function); each match is counted as ``rejected/contaminated/<benchmark>/<method>``."""
+    function); each match is counted as ``rejected/contaminated/<benchmark>/<method>`` and written, with
+    its reason, to ``removed-<rank>.jsonl`` beside the stage's output (the export gathers them)."""
 
     name = "decontaminate"
     type = "🧹 - DECONTAMINATE"
 
     def __init__(
-        self, benchmarks: tuple[str, ...] = ("humaneval", "cruxeval"), files: tuple[str, ...] = (), **kw
+        self,
+        benchmarks: tuple[str, ...] = ("humaneval", "cruxeval"),
+        files: tuple[str, ...] = (),
+        report_dir: str = "",
+        **kw,
     ) -> None:
         super().__init__(**kw)
-        self.benchmarks, self.files = tuple(benchmarks), tuple(files)
+        self.benchmarks, self.files, self.report_dir = tuple(benchmarks), tuple(files), report_dir
         self._checker = None
+        self._removed: list[dict] = []
 
     def process(self, programs: list[Program]) -> Iterable[Program]:
         from .decontaminate import Decontaminator, load_references
@@ -402,6 +410,23 @@ class DecontaminateStep(_ProgramStep):
             match = self._checker.check(program.code)
             if match is not None:
                 self.reject(f"contaminated/{match.benchmark}/{match.method}")
-                self.stat_update(f"contaminated-id/{match.benchmark}:{match.id}")
+                self._removed.append(
+                    {
+                        "program": program.id,
+                        "origin": program.origin,
+                        "benchmark": match.benchmark,
+                        "reference": match.id,
+                        "method": match.method,
+                        "reason": match.reason,
+                    }
+                )
                 continue
             yield program
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        self._removed = []
+        yield from super().run(data, rank, world_size)
+        if self.report_dir:
+            path = Path(self.report_dir) / f"removed-{rank:05d}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(r) + "\n" for r in self._removed), encoding="utf-8")
