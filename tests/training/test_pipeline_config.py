@@ -67,3 +67,17 @@ def test_slurm_launch_is_one_job_array_per_stage_chained(tmp_path):
     assert "#SBATCH --partition=cpu" in script and "#SBATCH --array=0-15%4" in script
     assert "source /opt/venv/bin/activate" in script
     assert filter_job.world_size == 16 and next(e for e in chain if e.job_name == "pyx-export").world_size == 1
+
+
+def test_a_dead_model_server_stops_the_stage_resumably(tmp_path):
+    """Every generation of a batch failing means the server is gone, not that the seeds are bad: the task
+    must not be recorded as done (a rerun redoes it), and the user is told what happened and what to do."""
+    out = tmp_path / "out"
+    args = ["data", "run", "--limit", "6", "--shards", "2", "--out", str(out)]
+    done = cli(*args, "--backend", "openai", "--model-url", "http://127.0.0.1:9", "--model-name", "m")
+    assert done.returncode == 1, done.stderr[-2000:]
+    message = done.stderr.strip().splitlines()[-1]
+    assert message.startswith("semcoder-train: stage synthesize stopped: the model failed on all 3 prompts")
+    assert "cannot reach the model server at http://127.0.0.1:9" in message and "run the same command again" in message
+    assert not (out / "logs" / "synthesize" / "completions").exists()
+    assert len(list((out / "logs" / "seeds" / "completions").iterdir())) == 1  # the seeds stay done

@@ -27,7 +27,7 @@ from semcoder_core.tracer.render import render_concrete_trace
 from .execute import Runner
 from .rows import ENTRY, Program, Run
 from .steps import trace_file
-from .synthesis import backend_for, complete_all, model_label
+from .synthesis import backend_for, complete_all, model_label, raise_if_all_failed
 
 INSTRUCTION = """\
 Below is a Python function with the trace of one real execution of it, written as comments: \
@@ -171,6 +171,7 @@ def annotate_with_model(
             prompts = [annotation_prompt(programs[p].code, programs[p].runs[k], d) for p, k, d in pending]
             keys = [f"{programs[p].id}:{k}:{d}:{round_}" for p, k, d in pending]
             completions = complete_all(backend, prompts, decoding, keys)
+            raise_if_all_failed(completions)
             candidates: dict[str, tuple[tuple[int, int, str], str, str]] = {}  # sandbox key -> item, args, text
             failed: set[tuple[int, int, str]] = set()
             for item, completion in zip(pending, completions):

@@ -44,6 +44,15 @@ def _add_data_options(p: argparse.ArgumentParser, config: bool) -> None:
     g.add_argument("--model-path", metavar="PATH", help="GGUF file or model folder")
     g.add_argument("--model-url", metavar="URL", help="OpenAI-compatible server")
     g.add_argument("--model-name", metavar="NAME")
+    g.add_argument("--max-tokens", type=int, metavar="N", help="new tokens per generation (default 768)")
+    g.add_argument("--temperature", type=float, metavar="T", help="sampling temperature (default 0.7)")
+    g.add_argument("--samples", type=int, metavar="N", help="monologue samples per input (default 2)")
+    g.add_argument(
+        "--model-only",
+        action="store_true",
+        default=None,
+        help="keep only model-written monologues that matched execution (no verbaliser fallback)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +80,16 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         "allow_copy_sandbox": args.allow_copy_sandbox,
         "benchmark_files": args.benchmark_file,
     }
-    model = {"backend": args.backend, "path": args.model_path, "url": args.model_url, "name": args.model_name}
+    model = {
+        "backend": args.backend,
+        "path": args.model_path,
+        "url": args.model_url,
+        "name": args.model_name,
+        "max_tokens": args.max_tokens,
+        "temperature": args.temperature,
+        "samples": args.samples,
+        "model_only": args.model_only,
+    }
     model = {k: v for k, v in model.items() if v is not None}
     if args.config:
         cfg = PipelineConfig.from_yaml(args.config, **overrides)
@@ -110,7 +128,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 2
     except PipelineError as exc:
         print(f"semcoder-train: {exc}", file=sys.stderr)
-        return 1 if "did not finish" in str(exc) else 2
+        return 1 if exc.resumable else 2
     except SemcoderError as exc:
         print(f"semcoder-train: {exc}", file=sys.stderr)
         return 2

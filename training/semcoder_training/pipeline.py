@@ -13,6 +13,7 @@ chained by ``depends``).
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import Literal, Optional
@@ -30,7 +31,11 @@ def _cores() -> int:
 
 
 class PipelineError(SemcoderError):
-    pass
+    """``resumable``: a stage stopped part way (exit 1: rerun the same command); else a usage error (exit 2)."""
+
+    def __init__(self, message: str, resumable: bool = False) -> None:
+        super().__init__(message)
+        self.resumable = resumable
 
 
 class ModelConfig(BaseModel):
@@ -184,6 +189,20 @@ def make_executor(cfg: PipelineConfig, stage: str, depends=None):
     )
 
 
+def _task_error(log: Path) -> str:
+    """The last exception line of a datatrove task's log (what the user needs to know first)."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    pattern = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception|Unavailable|Sandbox)): (.+)$")
+    for line in reversed(lines):
+        match = pattern.match(line.strip())
+        if match:
+            return f"{match.group(1)}: {match.group(2)}"
+    return ""
+
+
 def run(cfg: PipelineConfig, stages: tuple[str, ...] = STAGES, log=print) -> dict:
     """Run ``stages`` in order (each after the one before it finished); returns seconds per stage.
     Slurm: submits one job per stage, each depending on the one before, and returns at once."""
@@ -210,12 +229,18 @@ def run(cfg: PipelineConfig, stages: tuple[str, ...] = STAGES, log=print) -> dic
             raise PipelineError(f"stage {stage} needs the output of {_previous(stage)} first (run it, or `data run`)")
         start = time.perf_counter()
         executor = make_executor(cfg, stage)
-        executor.run()
+        try:
+            executor.run()
+        except SemcoderError as exc:  # raised in a task and passed on by the executor's pool
+            raise PipelineError(f"stage {stage} stopped: {exc}", resumable=True) from exc
         missing = executor.get_incomplete_ranks()
         if missing:
+            logs = cfg.out / "logs" / stage / "logs"
+            cause = _task_error(logs / f"task_{missing[0]:05d}.log")
             raise PipelineError(
-                f"stage {stage}: tasks {missing} did not finish (see {cfg.out / 'logs' / stage / 'logs'}); "
-                "run the same command again to resume"
+                f"stage {stage}: tasks {missing} did not finish{f': {cause}' if cause else ''} (logs in {logs}); "
+                "run the same command again to resume",
+                resumable=True,
             )
         seconds[stage] = round(time.perf_counter() - start, 2)
         log(f"{stage}: done in {seconds[stage]:.1f} s")

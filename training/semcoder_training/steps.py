@@ -371,7 +371,7 @@ class MonologueStep(_ProgramStep):
         if self.model:
             from .annotation import annotate_with_model
 
-            annotate_with_model(programs, self.model, self.model_only, self.stat_update)
+            annotate_with_model(programs, self.model, self.model_only, self.stat_update, runner=self.runner)
         for program in programs:
             if not any(program.forward) and not any(program.backward):
                 self.reject("no-monologue")

@@ -237,6 +237,16 @@ def parse_completion(text: str, prefix: str = PROBLEM_HEADER + "\n") -> Parsed:
     return Parsed(problem=problem, code=program.code, examples=examples)
 
 
+def raise_if_all_failed(completions: list) -> None:
+    """A batch where every generation failed means the model is gone (a dead server, a full GPU), not
+    that these seeds are bad: fail the task, so datatrove does not mark it done and a rerun redoes it."""
+    if completions and all(isinstance(c, ModelError) for c in completions):
+        raise ModelError(
+            f"the model failed on all {len(completions)} prompts of a batch ({completions[0]}); "
+            "check the model or server, then run the same command again to resume"
+        )
+
+
 # -- the stage's hook -------------------------------------------------------------------------------
 
 
@@ -252,6 +262,7 @@ def synthesize_programs(seeds: list[Seed], model: dict, reject: Callable[[str], 
     )
     prompts = [synthesis_prompt(seed.code) for seed in seeds]
     completions = complete_all(backend, prompts, decoding, [seed.code for seed in seeds])
+    raise_if_all_failed(completions)
     origin = f"model:{model['backend']}"
     seen: set[str] = set()
     for seed, completion in zip(seeds, completions):
