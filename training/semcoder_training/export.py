@@ -42,6 +42,15 @@ def program_rows(program: Program) -> list[PyXRow]:
     return rows
 
 
+_KIND_ORDER = {"nl": 0, "fwd": 1, "bwd": 2}
+
+
+def _row_order(row: PyXRow) -> tuple:
+    kind, _, rest = row.id.partition("_mnl_" if "_mnl_" in row.id else "_")
+    program, _, ipt = rest.partition("_ipt")
+    return (program, int(ipt or -1), _KIND_ORDER[kind])
+
+
 def stage_stats(logs: Path) -> dict:
     """Per stage, summed over its tasks' datatrove statistics: counters and seconds."""
     out: dict = {}
@@ -88,7 +97,9 @@ class ExportStep(PipelineStep):
             programs += 1
             pyx.extend(program_rows(program))
             pyx_r.extend(PyXRRow(fault=r["fault"], response=r["response"]) for r in program.refine)
-        pyx.sort(key=lambda r: r.id)
+        # a program's rows together (NL, then each input's forward and backward): a reader that infers the
+        # schema from the first block of the file (``datasets``' JSON loader) sees every field filled in it
+        pyx.sort(key=_row_order)
         pyx_r.sort(key=lambda r: (r.fault, r.response))
         self.stat_update("rows/pyx", value=len(pyx))
         self.stat_update("rows/pyx-r", value=len(pyx_r))
@@ -152,13 +163,15 @@ def _summary(values: list[int]) -> dict:
 
 def _hf_copies(out: Path) -> None:
     """Parquet files and a ``datasets`` folder next to the JSONL (skipped when a file has no rows)."""
-    from datasets import Dataset
+    from datasets import Dataset, Features, Value
 
     for name in ("pyx", "pyx_r"):
         path = out / f"{name}.jsonl"
         if path.stat().st_size == 0:
             continue
-        dataset = Dataset.from_json(str(path), cache_dir=str(out / ".cache"))
+        columns = PyXRow.model_fields if name == "pyx" else PyXRRow.model_fields
+        features = Features({column: Value("string") for column in columns})
+        dataset = Dataset.from_json(str(path), features=features, cache_dir=str(out / ".cache"))
         dataset.to_parquet(str(out / f"{name}.parquet"))
         dataset.save_to_disk(str(out / "hf" / name))
 
