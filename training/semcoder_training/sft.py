@@ -1,0 +1,208 @@
+"""Supervised fine-tuning as SemCoder did it, on TRL's ``SFTTrainer``: one readable script.
+
+The rows (PyX / PyX-R exports) are mixed by the recipe's ratios, 5% held out, formatted and tokenized
+exactly as SemCoder's reference code did (``formatting.py``: BOS + prompt with labels -100, completion
++ EOS, cut at the tail), and handed to TRL already tokenized, so its own templating cannot change a
+byte. Everything distributed (DDP, FSDP2, DeepSpeed ZeRO-3, several nodes) is accelerate's: this file is
+what every process runs (``python -m semcoder_training.sft``), ``launch.py`` writes the accelerate /
+DeepSpeed configuration and the command.
+
+    python -m semcoder_training.sft --recipe tiny-cpu --data pyx/export/pyx.jsonl --tokenizer tok --out run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Optional
+
+from .formatting import build
+from .launch import parse_set
+from .mixture import load_rows, mix, split_eval
+from .recipe import Recipe, load_recipe
+
+
+def load_tokenizer(recipe: Recipe, tokenizer: Optional[str] = None):
+    from transformers import AutoTokenizer
+
+    source = tokenizer or recipe.model.tokenizer or recipe.model.name_or_path
+    if source is None:
+        raise ValueError(f"recipe {recipe.name} trains its model from scratch: give --tokenizer DIR")
+    return AutoTokenizer.from_pretrained(source)
+
+
+def build_model(recipe: Recipe, tokenizer):
+    """The recipe's model: its checkpoint, or a new one from its config (the vocabulary from the tokenizer)."""
+    from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
+
+    if recipe.model.name_or_path:
+        return AutoModelForCausalLM.from_pretrained(recipe.model.name_or_path, torch_dtype="auto")
+    config = dict(recipe.model.config or {})
+    config["vocab_size"] = len(tokenizer)
+    config.update(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    config["pad_token_id"] = tokenizer.pad_token_id
+    return LlamaForCausalLM(LlamaConfig(**config))
+
+
+def datasets_for(recipe: Recipe, tokenizer, files: Optional[list[str]] = None):
+    """(train, eval, report): the recipe's mixture of the rows, SemCoder's hold-out, tokenized."""
+    rows_by_task = load_rows(files or recipe.data.files)
+    rows, mixture = mix(rows_by_task, recipe.data.mixture, seed=recipe.training.seed)
+    if not rows:
+        raise ValueError(f"no rows for the mixture {recipe.data.mixture} in {files or recipe.data.files}")
+    train_rows, eval_rows = split_eval(rows, recipe.data.eval_fraction, seed=recipe.training.seed)
+    train, train_stats = build(train_rows, tokenizer, recipe.training.max_seq_length)
+    held, eval_stats = build(eval_rows, tokenizer, recipe.training.max_seq_length) if eval_rows else (None, None)
+    report = {
+        "mixture": mixture,
+        "train": train_stats.to_dict(),
+        "eval": eval_stats.to_dict() if eval_stats else None,
+    }
+    return train, held, report
+
+
+def sft_config(recipe: Recipe, out: Path, has_eval: bool, cpu: bool):
+    from trl import SFTConfig
+
+    t = recipe.training
+    return SFTConfig(
+        output_dir=str(out),
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps if t.max_steps else -1,
+        learning_rate=t.learning_rate,
+        lr_scheduler_type=t.lr_scheduler_type,
+        warmup_steps=t.warmup_steps,
+        weight_decay=t.weight_decay,
+        per_device_train_batch_size=t.per_device_train_batch_size,
+        per_device_eval_batch_size=t.per_device_train_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        bf16=t.bf16 and not cpu,
+        gradient_checkpointing=t.gradient_checkpointing,
+        max_length=t.max_seq_length,
+        logging_steps=t.logging_steps,
+        save_steps=t.save_steps,
+        save_strategy="steps",
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=t.save_steps if has_eval else None,
+        seed=t.seed,
+        data_seed=t.seed,
+        report_to=[],
+        use_cpu=cpu,
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        disable_tqdm=True,
+    )
+
+
+def train(
+    recipe: Recipe,
+    out: Path,
+    tokenizer: Optional[str] = None,
+    files: Optional[list[str]] = None,
+    resume: bool = False,
+    cpu: Optional[bool] = None,
+    time_limit_s: Optional[float] = None,
+    callbacks: Optional[list] = None,
+) -> dict:
+    """Fine-tune as the recipe says; returns (and writes to ``out/train_report.json``) the numbers."""
+    import torch
+    from trl import SFTTrainer
+
+    cpu = (not torch.cuda.is_available()) if cpu is None else cpu
+    out.mkdir(parents=True, exist_ok=True)
+    tok = load_tokenizer(recipe, tokenizer)
+    train_set, eval_set, data_report = datasets_for(recipe, tok, files)
+    torch.manual_seed(recipe.training.seed)
+    model = build_model(recipe, tok)
+    attn = "flash_attention_2" if _flash_attention() and not cpu else None
+    if attn:
+        model.config._attn_implementation = attn
+    args = sft_config(recipe, out, eval_set is not None, cpu)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set, processing_class=tok)
+    if time_limit_s:
+        trainer.add_callback(_TimeLimit(time_limit_s))
+    for callback in callbacks or ():
+        trainer.add_callback(callback)
+    last = _last_checkpoint(out) if resume else None
+    start = time.perf_counter()
+    output = trainer.train(resume_from_checkpoint=last)
+    seconds = time.perf_counter() - start
+    losses = [(h["step"], h["loss"]) for h in trainer.state.log_history if "loss" in h]
+    report = {
+        "recipe": recipe.name,
+        "resumed_from": last,
+        "train_seconds": round(seconds, 2),
+        "steps": trainer.state.global_step,
+        "final_loss": losses[-1][1] if losses else output.training_loss,  # the mean when no step was logged
+        "losses": losses,
+        "eval_loss": next((h["eval_loss"] for h in reversed(trainer.state.log_history) if "eval_loss" in h), None),
+        "data": data_report,
+        "attention": attn or "sdpa/eager",
+    }
+    if trainer.is_world_process_zero():
+        trainer.save_model(str(out / "final"))
+        tok.save_pretrained(str(out / "final"))
+        (out / "train_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def _time_limit_callback():
+    from transformers import TrainerCallback
+
+    class TimeLimit(TrainerCallback):
+        """Stop (and save) once the wall-clock budget is spent: the tiny loop trains for minutes, not steps."""
+
+        def __init__(self, seconds: float) -> None:
+            self.seconds, self.start = seconds, time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if time.perf_counter() - self.start >= self.seconds:
+                control.should_training_stop = True
+                control.should_save = True
+            return control
+
+    return TimeLimit
+
+
+def _TimeLimit(seconds: float):  # noqa: N802 - a class made on first use (transformers is imported lazily)
+    return _time_limit_callback()(seconds)
+
+
+def _flash_attention() -> bool:
+    try:
+        import flash_attn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _last_checkpoint(out: Path) -> Optional[str]:
+    checkpoints = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    return str(checkpoints[-1]) if checkpoints else None
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m semcoder_training.sft", description=__doc__.split("\n")[0])
+    parser.add_argument("--recipe", required=True, help="recipe name (semcoder, pyx-r-refine, tiny-cpu) or YAML")
+    parser.add_argument("--out", required=True, help="checkpoints, the final model and train_report.json")
+    parser.add_argument("--data", action="append", help="PyX / PyX-R JSONL (default: the recipe's)")
+    parser.add_argument("--tokenizer", help="tokenizer folder (default: the recipe's)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. training.max_steps=1"
+    )
+    parser.add_argument("--resume", action="store_true", help="go on from the last checkpoint in --out")
+    parser.add_argument("--cpu", action="store_true", help="train on the CPU even where a GPU is present")
+    args = parser.parse_args(argv)
+    recipe = load_recipe(args.recipe)
+    if args.set:
+        recipe = recipe.with_overrides(**dict(parse_set(item) for item in args.set))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    train(recipe, Path(args.out), args.tokenizer, args.data, args.resume, cpu=True if args.cpu else None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
