@@ -3,7 +3,8 @@
 Follows the released SemCoder evaluation, which reproduces the recorded runs'
 published pass@1 exactly (tests/evaluation): quotes in code, input and output
 normalised to ``"`` in the prompt and restored in the answer; the answer read
-from the last ``[ANSWER]`` block of prompt + completion; the check
+from the last ``[ANSWER]`` (or bare ``ANSWER]``) block of the completion - after the
+prompt when the raw carries it, continuing the block a direct prompt opens; the check
 ``{code}\\nassert {output} == {answer}`` (output) or ``{code}\\nassert {answer} == {output}``
 (input) run on the original code in a process of its own, 3 s at least.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from ..errors import SemcoderError, UsageError
 from ..prompts import formats as F
@@ -25,6 +26,7 @@ BUNDLED = Path(__file__).resolve().parent / "data" / "cruxeval.jsonl"
 MODES = ("output", "input")
 STYLES = ("monologue", "direct", "cot")
 STOP = F.STOP_ANSWER
+OPENING = "[ANSWER]"
 # The reference scorer's fixed limit; calibration only ever raises it.
 TIME_LIMITS = TimeLimits(floor_s=3.0, factor=10.0)
 
@@ -101,14 +103,47 @@ def build_prompt(problem: Problem, mode: str, style: str = "monologue") -> str:
     raise UsageError(f"mode must be 'output' or 'input', not {mode!r}")
 
 
-def extract(raw: str, mode: str, prompt: Optional[str] = None) -> Optional[str]:
+def sent_prompts(problem: Problem, mode: str, style: str = "monologue") -> list[str]:
+    """The prompts a raw generation of ``problem`` may start with: ``style``'s, then the mode's other
+    styles' and, for ``input``, the backward monologue with the training data's ``PYTHON]`` opening
+    (a raw file scored with the wrong ``--prompt`` is still read after its own prompt)."""
+    prompts = [build_prompt(problem, mode, style)]
+    prompts += [build_prompt(problem, mode, other) for other in STYLES if other != style]
+    if mode == "input":
+        n = F.normalize_quotes
+        prompts.append(F.backward_monologue(n(problem.code), problem.name, n(problem.output)))
+    return prompts
+
+
+def split_raw(raw: str, prompts: Sequence[str]) -> tuple[Optional[str], str]:
+    """The first of ``prompts`` that ``raw`` contains and the completion after it, or ``(None, raw)``
+    when it contains none (the raw is the completion alone)."""
+    for prompt in prompts:
+        at = raw.find(prompt) if prompt else -1
+        if at >= 0:
+            return prompt, raw[at + len(prompt) :]
+    return None, raw
+
+
+def opens_block(prompt: str) -> bool:
+    """Whether the prompt ends inside an answer block (CRUXEval's direct prompts end with ``[ANSWER]``)."""
+    return prompt.rstrip().endswith(OPENING)
+
+
+def extract(raw: str, mode: str, prompt: Optional[str] = None, others: Sequence[str] = ()) -> Optional[str]:
     """The answer of a raw generation (prompt + completion, or the completion alone), or None when
-    the completion gave none. The reference reads the last answer block of the whole text: a direct
-    prompt ends with ``[ANSWER]`` itself, while a monologue prompt only mentions the tags."""
-    if prompt is not None and raw.startswith(prompt) and not prompt.rstrip().endswith("[ANSWER]"):
-        if "ANSWER]" not in raw[len(prompt) :]:
-            return None
-    return extract_answer(raw, mode)
+    the completion gave none; ``prompt`` is the one sent, ``others`` those the raw may carry instead.
+
+    Read from the completion only: a monologue prompt mentions the tags and a few-shot prompt holds
+    whole answer blocks, which the reference (the last block of the whole text) would read when the
+    completion has no block of its own or a malformed one - such raws fail either way, so the published
+    numbers stand. A direct prompt ends with ``[ANSWER]``: the completion continues that block, as in
+    the reference, unless it opens a later one."""
+    found, completion = split_raw(raw, [prompt, *others] if prompt is not None else others)
+    sent = found if found is not None else prompt
+    if sent is not None and opens_block(sent):
+        return extract_answer(OPENING + "\n" + completion, mode)
+    return extract_answer(completion, mode)
 
 
 def check_program(problem: Problem, mode: str, answer: str) -> Optional[str]:
@@ -155,14 +190,19 @@ def score(
     chosen = [p for p in problems if p.id in generations]
     missing_ids = sorted(set(generations) - {p.id for p in problems})
     notes = [f"{len(missing_ids)} generation ids are not in the data and were skipped"] if missing_ids else []
-    prompts = {p.id: build_prompt(p, mode, style) for p in chosen}
+    sent = {p.id: sent_prompts(p, mode, style) for p in chosen}
+    prompts = {ident: candidates[0] for ident, candidates in sent.items()}
     problems_by_id = {p.id: p for p in chosen}
     attempts: dict[str, list[Attempt]] = {}
     checks: list[Check] = []
+    foreign = 0  # raws that carry another style's prompt than the one asked for
     for problem in chosen:
         attempts[problem.id] = []
         for index, raw in enumerate(generations[problem.id]):
-            answer = extract(raw, mode, prompts[problem.id])
+            found, _ = split_raw(raw, sent[problem.id])
+            if found is not None and found != prompts[problem.id]:
+                foreign += 1
+            answer = extract(raw, mode, prompts[problem.id], sent[problem.id][1:])
             if answer is None:
                 attempts[problem.id].append(Attempt(False, "missing", None, raw))
                 continue
@@ -170,6 +210,11 @@ def score(
             attempts[problem.id].append(Attempt(False, "invalid" if program is None else "pending", answer, raw))
             if program is not None:
                 checks.append(Check(f"{problem.id}#{index}", program, 0.0))
+    if foreign:
+        notes.append(
+            f"{foreign} generations carry another prompt than the {style!r} one; their answers were read "
+            "after the prompt they carry"
+        )
     by_problem: dict[str, list[Check]] = {}
     for check in checks:
         by_problem.setdefault(check.id.split("#")[0], []).append(check)

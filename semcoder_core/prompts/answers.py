@@ -7,18 +7,22 @@ from typing import Optional
 
 from .formats import restore_quotes
 
+# An opening tag: ``[ANSWER]``, or ``ANSWER]`` without its bracket (models trained on PyX write it), but
+# not the ``ANSWER]`` inside a closing ``[/ANSWER]``.
+_OPENING = re.compile(r"(?<!/)\[?ANSWER\]")
+
 
 def answer_block(text: str) -> Optional[str]:
-    """The text after the last ``[ANSWER]`` (or ``ANSWER]``) up to the last ``[/ANS``; None without one."""
-    start = text.rfind("[ANSWER]")
-    if start >= 0:
-        start += len("[ANSWER]")
-    else:
-        start = text.rfind("ANSWER]")
-        if start < 0:
-            return None
-        start += len("ANSWER]")
-    body = text[start:]
+    """The text after the last opening ``[ANSWER]`` (or ``ANSWER]``) up to the last ``[/ANS`` after it;
+    None without an opening.
+
+    The released evaluation takes any ``[ANSWER]`` before a later bare ``ANSWER]``, and the ``ANSWER]`` of
+    a closing ``[/ANSWER]`` for an opening, so it reads an empty answer from a completion that opens
+    with ``ANSWER]``. No recorded sample depends on either quirk (tests/evaluation pin the numbers)."""
+    openings = list(_OPENING.finditer(text))
+    if not openings:
+        return None
+    body = text[openings[-1].end() :]
     end = body.rfind("[/ANS")
     return body[:end] if end >= 0 else body
 
