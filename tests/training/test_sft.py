@@ -122,7 +122,8 @@ def test_dry_run_writes_the_launch_files_of_each_backend(backend, tmp_path):
     summary = json.loads(done.stdout)
     assert summary["global_batch_size"] == 512 and summary["processes"] == 8  # 16 x 4 x 8 GPUs, the paper's
     config = yaml.safe_load(Path(summary["accelerate_config"]).read_text())
-    assert config["num_processes"] == 8 and config["mixed_precision"] == "bf16"
+    assert config["num_processes"] == 8
+    assert config.get("mixed_precision") == (None if backend.startswith("zero3") else "bf16")
     if backend == "fsdp2":
         assert config["distributed_type"] == "FSDP" and config["fsdp_config"]["fsdp_version"] == 2
         assert config["fsdp_config"]["fsdp_transformer_layer_cls_to_wrap"] == "LlamaDecoderLayer"

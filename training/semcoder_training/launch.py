@@ -100,6 +100,7 @@ def accelerate_config(backend: str, topo: Topology, bf16: bool, deepspeed_file: 
     else:
         config["distributed_type"] = "DEEPSPEED"
         config["deepspeed_config"] = {"deepspeed_config_file": deepspeed_file, "zero3_init_flag": True}
+        del config["mixed_precision"]  # DeepSpeed's file decides it (bf16 "auto": from the training arguments)
     return config
 
 

@@ -141,9 +141,10 @@ def train(
         "eval_loss": next((h["eval_loss"] for h in reversed(trainer.state.log_history) if "eval_loss" in h), None),
         "data": data_report,
         "attention": attn or "sdpa/eager",
+        "distributed": _distributed(trainer),
     }
+    trainer.save_model(str(out / "final"))  # every rank: ZeRO-3 and FSDP gather the shards to save them
     if trainer.is_world_process_zero():
-        trainer.save_model(str(out / "final"))
         tok.save_pretrained(str(out / "final"))
         (out / "train_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
@@ -169,6 +170,21 @@ def _time_limit_callback():
 
 def _TimeLimit(seconds: float):  # noqa: N802 - a class made on first use (transformers is imported lazily)
     return _time_limit_callback()(seconds)
+
+
+def _distributed(trainer) -> dict:
+    """What accelerate really set up (a configuration it cannot honour falls back silently: say so)."""
+    state = trainer.accelerator.state
+    out = {"type": str(state.distributed_type).split(".")[-1], "processes": state.num_processes}
+    if state.deepspeed_plugin is not None:
+        out["zero_stage"] = state.deepspeed_plugin.zero_stage
+        zero = state.deepspeed_plugin.deepspeed_config.get("zero_optimization", {})
+        out["offload"] = "offload_optimizer" in zero
+    if getattr(state, "fsdp_plugin", None) is not None:
+        out["fsdp_version"] = state.fsdp_plugin.fsdp_version
+        model = trainer.model_wrapped if trainer.model_wrapped is not None else trainer.model
+        out["sharded_parameters"] = sum(type(p).__name__ == "DTensor" for p in model.parameters())
+    return out
 
 
 def _flash_attention() -> bool:
