@@ -19,7 +19,8 @@ from semcoder_training.formatting import (  # noqa: E402
     tokenize_example,
 )
 from semcoder_training.rows import Program, Run  # noqa: E402
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
+from semcoder_training.tiny import byte_level_bpe  # noqa: E402
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
 from transformers import PreTrainedTokenizerFast  # noqa: E402
 
 from semcoder_core.prompts.formats import debug_refine, failed_test  # noqa: E402
@@ -200,17 +201,7 @@ def test_a_tokenizer_without_bos_is_refused() -> None:
 def trained_tokenizer() -> PreTrainedTokenizerFast:
     """A small byte-level BPE trained here on the rows' own text, as the tiny loop does."""
     corpus = [text for row in [*pyx_rows().values(), pyx_r_row()] for text in example(row)]
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=["<s>", "</s>", "<pad>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tok.train_from_iterator(corpus, trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
+    return byte_level_bpe(corpus, vocab=400)
 
 
 def test_build_gives_pretokenized_columns_and_exact_stats(trained_tokenizer) -> None:

@@ -39,20 +39,13 @@ def _corpus() -> list[str]:
 
 def _build(folder: Path, *, tie: bool, seed: int) -> Path:
     """Train a byte-level BPE and a 2-layer GQA Llama for a few dozen steps on CRUXEval code, save both."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from semcoder_training.tiny import byte_level_bpe
+    from transformers import LlamaConfig, LlamaForCausalLM
 
     corpus = _corpus()
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400, special_tokens=["<s>", "</s>", "<pad>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    tok.train_from_iterator(corpus, trainer)
-    bos, eos, pad = (tok.token_to_id(t) for t in ("<s>", "</s>", "<pad>"))
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", bos)])
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
+    tokenizer = byte_level_bpe(corpus, vocab=400)
+    tok = tokenizer.backend_tokenizer
+    bos, eos, pad = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id
 
     torch.manual_seed(seed)
     config = LlamaConfig(

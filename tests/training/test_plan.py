@@ -206,3 +206,25 @@ def test_bad_data_is_reported_with_its_line(tmp_path: Path) -> None:
         plan(_tiny(), data_files=[data])
     with pytest.raises(PlanError, match=r"data file .*missing\.jsonl does not exist"):
         plan(_tiny(), data_files=[str(tmp_path / "missing.jsonl")])
+
+
+def test_the_plan_command_prints_the_contract_keys():
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "semcoder_training.cli", "plan", "--recipe", "semcoder", "--gpus", "8xH100", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["parameters"] == 6_740_512_768
+    assert set(result["memory_per_gpu_gb"]) == {"ddp", "fsdp2", "zero3", "zero3-offload"}
+    for key in ("tokens", "steps", "flops", "hours_at_mfu"):
+        assert result[key] > 0, key
+    text = subprocess.run(
+        [sys.executable, "-m", "semcoder_training.cli", "plan", "--recipe", "semcoder"],
+        capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert "6.74" in text and "zero3-offload" in text
