@@ -5,7 +5,7 @@
     semcoder-train data filter --out /tmp/pyx                                    # one stage again
     semcoder-train plan --recipe semcoder --gpus 8xH100 --json                   # before renting GPUs
     semcoder-train sft --recipe semcoder --backend zero3 --out run               # accelerate launch
-    semcoder-train tiny --out /tmp/tiny --minutes 10                             # the loop on a laptop
+    semcoder-train tiny --out /tmp/tiny --minutes 6                              # the loop on a laptop
 
 Exit codes: 0 done, 1 a stage failed (rerun the same command to resume), 2 bad usage or configuration.
 """
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tiny = sub.add_parser("tiny", help="the whole loop at laptop scale: data, training, GGUF, predictions")
     tiny.add_argument("--out", required=True, metavar="DIR")
-    tiny.add_argument("--minutes", type=float, default=10.0, help="training time (default 10)")
+    tiny.add_argument("--minutes", type=float, default=6.0, help="training time (default 6)")
     tiny.add_argument("--seeds", type=int, default=1500, help="stdlib seeds for the data (default 1500)")
     tiny.add_argument("--heldout", type=int, default=60, help="held-out forward rows scored (default 60)")
     tiny.add_argument("--workers", type=int)

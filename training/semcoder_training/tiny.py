@@ -134,7 +134,7 @@ def predict_outputs(generate, held: list[dict]) -> tuple[float, list[dict]]:
 
 def tiny(
     out: Path,
-    minutes: float = 10.0,
+    minutes: float = 6.0,
     seeds: int = 1500,
     heldout: int = 60,
     workers: Optional[int] = None,
