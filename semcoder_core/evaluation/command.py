@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import UsageError
+from ..jsonl import read_jsonl
 from . import codegen, cruxeval
 from .execution import Executor, TimeLimits, scratch_sandbox
 from .generate import decoding_for, generate
@@ -102,10 +103,8 @@ def _read_generations(path: Path, benchmark: str) -> dict[str, list[str]]:
         return cruxeval.load_generations(path)
     out: dict[str, list[str]] = {}
     try:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                out.setdefault(str(row["task_id"]), []).append(row.get("solution") or row["completion"])
+        for _, row in read_jsonl(path):
+            out.setdefault(str(row["task_id"]), []).append(row.get("solution") or row["completion"])
     except (OSError, ValueError, KeyError) as exc:
         raise UsageError(f"cannot read generations from {path}: {exc}") from exc
     return out

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..errors import SemcoderError, UsageError
+from ..jsonl import JsonlError, read_jsonl
 from ..prompts import formats as F
 from ..prompts.answers import extract_answer
 from .execution import Check, Executor, Group, TimeLimits
@@ -63,23 +64,22 @@ def load_problems(path: Optional[Path] = None) -> list[Problem]:
     if not path.is_file():
         raise DatasetError(f"CRUXEval data not found at {path}: give --data FILE (cruxeval.jsonl)")
     problems = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    try:
+        for number, row in read_jsonl(path):
             try:
-                row = json.loads(line)
                 if "code" in row:
                     problems.append(Problem(row["id"], row["code"], row["input"], row["output"], "f"))
                 else:
                     ident = "sample_" + str(row["task_id"]).rsplit("/", 1)[-1]
                     name = row.get("entry_point", "f")
                     problems.append(Problem(ident, row["prompt"], row["input"], row["output"], name))
-            except (ValueError, KeyError, TypeError) as exc:
+            except (KeyError, TypeError) as exc:
                 raise DatasetError(
                     f"{path}:{number}: not a CRUXEval row ({exc}); expected {{code, input, output, id}} "
                     "or {task_id, prompt, input, output, entry_point}"
                 ) from exc
+    except JsonlError as exc:
+        raise DatasetError(f"{exc}; expected CRUXEval rows {{code, input, output, id}}") from exc
     return problems
 
 

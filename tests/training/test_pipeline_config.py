@@ -81,3 +81,21 @@ def test_a_dead_model_server_stops_the_stage_resumably(tmp_path):
     assert "cannot reach the model server at http://127.0.0.1:9" in message and "run the same command again" in message
     assert not (out / "logs" / "synthesize" / "completions").exists()
     assert len(list((out / "logs" / "seeds" / "completions").iterdir())) == 1  # the seeds stay done
+
+
+def test_a_missing_extra_is_named_not_a_traceback(tmp_path):
+    from semcoder_training.entry import missing_extra
+
+    assert missing_extra(ImportError("x", name="datatrove")) == (
+        "semcoder-train: datatrove is not installed; the data pipeline needs it: pip install 'semcoder[data]'"
+    )
+    assert "pip install 'semcoder[train]'" in missing_extra(ImportError("x", name="trl.trainer"))
+    assert missing_extra(ImportError("x", name="somethingelse")) is None
+    # the real console script, in an interpreter where datatrove cannot be imported
+    code = (
+        "import sys; sys.modules['datatrove'] = None\n"
+        "from semcoder_training.entry import main\n"
+        "sys.exit(main(['data', 'run', '--limit', '1', '--out', sys.argv[1]]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")], capture_output=True, text=True)
+    assert done.returncode == 2 and "pip install 'semcoder[data]'" in done.stderr

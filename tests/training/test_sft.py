@@ -154,3 +154,13 @@ def test_a_bad_override_is_a_clear_error(tmp_path):
     assert done.returncode == 2 and "write KEY=VALUE" in done.stderr
     done = cli("sft", "--recipe", "no-such-recipe", "--out", str(tmp_path), "--dry-run")
     assert done.returncode == 2 and "no-such-recipe" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["semcoder", "pyx-r-refine", "tiny-cpu"])
+def test_every_recipe_passes_its_dry_run(name, tmp_path):
+    done = cli("sft", "--recipe", name, "--out", str(tmp_path), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    recipe = load_recipe(name)
+    assert summary["recipe"] == name and summary["global_batch_size"] == recipe.hardware.global_batch_size
+    assert Path(summary["accelerate_config"]).is_file()

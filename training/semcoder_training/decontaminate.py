@@ -37,13 +37,14 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import json
 import math
 import tokenize
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
+
+from semcoder_core.jsonl import read_jsonl
 
 BUILTIN_BENCHMARKS = ("humaneval", "cruxeval")
 _LAYOUT = {
@@ -139,22 +140,15 @@ def _load_file(path: Path, benchmark: str) -> list[Reference]:
     if not path.is_file():
         raise ValueError(f"{benchmark} reference file not found: {path}")
     references = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise ValueError(f"{path}:{number}: not a JSON line ({exc})") from exc
-            code = _row_code(row)
-            if code is None:
-                raise ValueError(
-                    f"{path}:{number}: no code in the row: expected one of the fields code, "
-                    "prompt + canonical_solution, canonical_solution, solution"
-                )
-            ident = row.get("task_id", row.get("id", number)) if isinstance(row, dict) else number
-            references.append(Reference(benchmark, str(ident), code.replace("\r\n", "\n")))
+    for number, row in read_jsonl(path):
+        code = _row_code(row)
+        if code is None:
+            raise ValueError(
+                f"{path}:{number}: no code in the row: expected one of the fields code, "
+                "prompt + canonical_solution, canonical_solution, solution"
+            )
+        ident = row.get("task_id", row.get("id", number)) if isinstance(row, dict) else number
+        references.append(Reference(benchmark, str(ident), code.replace("\r\n", "\n")))
     return references
 
 

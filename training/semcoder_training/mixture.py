@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 from typing import Optional
 
+from semcoder_core.jsonl import read_jsonl
 from semcoder_training.formatting import TASKS, task_of
 
 
@@ -20,15 +21,11 @@ def load_rows(paths: list[str]) -> dict[str, list[dict]]:
     """Rows of JSONL files (our pyx.jsonl / pyx_r.jsonl or the public schemas) grouped by task."""
     by_task: dict[str, list[dict]] = {task: [] for task in TASKS}
     for path in paths:
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                row = json.loads(line)
-                try:
-                    by_task[task_of(row)].append(row)
-                except ValueError as e:
-                    raise ValueError(f"{Path(path).name}:{number}: {e}") from None
+        for number, row in read_jsonl(path):
+            try:
+                by_task[task_of(row)].append(row)
+            except ValueError as e:
+                raise ValueError(f"{Path(path).name}:{number}: {e}") from None
     return by_task
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
-import json
 import os
 import site
 import sys
@@ -26,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+from semcoder_core.jsonl import read_jsonl
 
 MIN_LINES, MAX_LINES = 5, 40
 MAX_PROGRAM_LINES = 80
@@ -293,12 +294,9 @@ def _raw_seeds(source: str) -> Iterator[Seed]:
         for file in _python_files(path):
             yield from _file_seeds(file, f"file:{_module_name(file, path)}")
     elif path.suffix == ".jsonl" and path.is_file():
-        with path.open(encoding="utf-8") as handle:
-            for n, line in enumerate(handle):
-                if line.strip():
-                    row = json.loads(line)
-                    text = row.get("code") or row.get("content") or ""
-                    yield from seeds_of_source(text, f"jsonl:{path.name}:{row.get('id', n)}")
+        for n, row in read_jsonl(path):
+            text = row.get("code") or row.get("content") or ""
+            yield from seeds_of_source(text, f"jsonl:{path.name}:{row.get('id', n)}")
     elif path.suffix == ".py" and path.is_file():
         yield from _file_seeds(path, f"file:{path.stem}")
     else:
