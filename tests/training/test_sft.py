@@ -20,6 +20,7 @@ from semcoder_training.pipeline import PipelineConfig, run  # noqa: E402
 from semcoder_training.recipe import load_recipe  # noqa: E402
 from semcoder_training.sft import train  # noqa: E402
 from semcoder_training.tiny import train_tokenizer  # noqa: E402
+from transformers import TrainerCallback  # noqa: E402
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 TINY = {
@@ -77,19 +78,16 @@ def test_every_recipe_runs_one_step_on_the_tiny_model(name, data, tmp_path):
     assert saved["steps"] == 1 and (tmp_path / "run" / "final" / "config.json").exists()
 
 
-class StopAt:
+class StopAt(TrainerCallback):
     """An interruption at a given step, after the checkpoint of that step was written."""
 
-    def __new__(cls, step: int):
-        from transformers import TrainerCallback
+    def __init__(self, step: int) -> None:
+        self.step = step
 
-        class _Stop(TrainerCallback):
-            def on_save(self, args, state, control, **kwargs):
-                if state.global_step >= step:
-                    control.should_training_stop = True
-                return control
-
-        return _Stop()
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step >= self.step:
+            control.should_training_stop = True
+        return control
 
 
 def test_resuming_from_a_checkpoint_continues_the_same_loss_curve(data, tmp_path):

@@ -10,6 +10,7 @@ rejections by reason, seconds; rows per kind; lengths) and ``README.md`` (the ca
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Optional
@@ -171,9 +172,10 @@ def _hf_copies(out: Path) -> None:
             continue
         columns = PyXRow.model_fields if name == "pyx" else PyXRRow.model_fields
         features = Features({column: Value("string") for column in columns})
-        dataset = Dataset.from_json(str(path), features=features, cache_dir=str(out / ".cache"))
-        dataset.to_parquet(str(out / f"{name}.parquet"))
-        dataset.save_to_disk(str(out / "hf" / name))
+        with tempfile.TemporaryDirectory() as cache:  # datasets' Arrow cache: not part of the export
+            dataset = Dataset.from_json(str(path), features=features, cache_dir=cache)
+            dataset.to_parquet(str(out / f"{name}.parquet"))
+            dataset.save_to_disk(str(out / "hf" / name))
 
 
 def _plot(path: Path, lengths: dict[str, list[int]]) -> Optional[str]:

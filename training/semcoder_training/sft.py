@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from transformers import TrainerCallback
+
 from .formatting import build
 from .launch import parse_set
 from .mixture import load_rows, mix, split_eval
@@ -123,7 +125,7 @@ def train(
     args = sft_config(recipe, out, eval_set is not None, cpu)
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set, processing_class=tok)
     if time_limit_s:
-        trainer.add_callback(_TimeLimit(time_limit_s))
+        trainer.add_callback(TimeLimit(time_limit_s))
     for callback in callbacks or ():
         trainer.add_callback(callback)
     last = _last_checkpoint(out) if resume else None
@@ -150,26 +152,17 @@ def train(
     return report
 
 
-def _time_limit_callback():
-    from transformers import TrainerCallback
+class TimeLimit(TrainerCallback):
+    """Stop (and save) once the wall-clock budget is spent: the tiny loop trains for minutes, not steps."""
 
-    class TimeLimit(TrainerCallback):
-        """Stop (and save) once the wall-clock budget is spent: the tiny loop trains for minutes, not steps."""
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.start = seconds, time.perf_counter()
 
-        def __init__(self, seconds: float) -> None:
-            self.seconds, self.start = seconds, time.perf_counter()
-
-        def on_step_end(self, args, state, control, **kwargs):
-            if time.perf_counter() - self.start >= self.seconds:
-                control.should_training_stop = True
-                control.should_save = True
-            return control
-
-    return TimeLimit
-
-
-def _TimeLimit(seconds: float):  # noqa: N802 - a class made on first use (transformers is imported lazily)
-    return _time_limit_callback()(seconds)
+    def on_step_end(self, args, state, control, **kwargs):
+        if time.perf_counter() - self.start >= self.seconds:
+            control.should_training_stop = True
+            control.should_save = True
+        return control
 
 
 def _distributed(trainer) -> dict:

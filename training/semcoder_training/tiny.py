@@ -147,7 +147,6 @@ def tiny(
     from .recipe import load_recipe
     from .sft import train
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     cfg = PipelineConfig(out=out / "data", limit=seeds, **({"workers": workers} if workers else {}))
