@@ -18,6 +18,7 @@ import re
 import resource
 import signal
 import sys
+import sysconfig
 import threading
 import time
 import traceback
@@ -70,6 +71,15 @@ class Guard:
         self.gated = False
         self.in_test: str | None = None
         self.machinery: tuple[str, ...] = ()
+        # The standard library is neither: a frame there belongs to whoever called it.
+        paths = sysconfig.get_paths()
+        self.stdlib = tuple({os.path.join(paths[k], "") for k in ("stdlib", "platstdlib")} | {"<frozen "})
+        self.site = tuple({os.path.join(paths[k], "") for k in ("purelib", "platlib")})
+        # A test's own time limit, spent only while one of its phases runs (resume/pause): the time
+        # pytest and its plugins take between them (reporting, logging) is not the test's.
+        self.budget: float | None = None
+        self.spent = 0.0
+        self.resumed = 0.0
         self.memory_limit = int(request.get("memory_mb", 1024)) * 1024 * 1024
         self.memory_hit = False
         self.max_processes = request.get("max_processes")
@@ -156,15 +166,48 @@ class Guard:
     def disarm(self) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
+    def start_test(self, seconds: float | None) -> None:
+        """A new test, with ``seconds`` of its own time (None: only the run's deadline)."""
+        self.timed_out = False
+        self.where = None
+        self.budget = seconds
+        self.spent = 0.0
+
+    def resume(self, phase: str) -> None:
+        """The test's setup, call or teardown starts: its limit may raise there, after the time it
+        has left (at least a moment, so a test that ran out still gets its teardown started)."""
+        self.in_test = phase
+        if self.budget is None:
+            return
+        self.resumed = time.monotonic()
+        left = max(self.budget - self.spent, TEARDOWN_GRACE_S)
+        remaining = self.deadline - self.resumed
+        if remaining <= left:
+            self.raising, self.limit, left = RunTimeout, self.timeout, remaining
+        else:
+            self.raising, self.limit = TestTimeout, self.budget
+        signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+    def pause(self) -> None:
+        """The phase ended: until the next one only the run's deadline counts."""
+        self.in_test = None
+        if self.budget is None:
+            return
+        self.spent += time.monotonic() - self.resumed
+        self.raising = RunTimeout
+        signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.monotonic(), 0.001))
+
     def _on_timeout(self, signum, frame) -> None:
         if self.raising is TestTimeout and not self._in_user_code(frame):
             signal.setitimer(signal.ITIMER_REAL, 0.05)  # in pytest's own code: raise once back in the test's
             return
+        if self.raising is RunTimeout:
+            self.limit = self.timeout
         if not self.timed_out:
             self.timed_out = True
             self.where = self._innermost_target(frame)
         # Re-arm: if the program swallows this one, the next one comes soon.
-        signal.setitimer(signal.ITIMER_REAL, 0.25)
+        signal.setitimer(signal.ITIMER_REAL, TEARDOWN_GRACE_S)
         if self.raising is TestTimeout and self.in_test in ("setup", "teardown"):
             raise FixtureTimeout()
         raise self.raising()
@@ -174,7 +217,16 @@ class Guard:
             return True
         if not self.in_test:
             return False
-        return frame is None or not frame.f_code.co_filename.startswith(self.machinery)
+        # The innermost frame outside the standard library decides: the test's or a library's code
+        # (which may be inside the standard library: time.sleep, json), or pytest's own.
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.startswith(self.machinery):
+                return False
+            if not name.startswith(self.stdlib) or name.startswith(self.site):
+                return True
+            frame = frame.f_back
+        return True
 
     def _innermost_target(self, frame):
         while frame is not None:
@@ -277,6 +329,7 @@ def _loopback_up() -> None:
 
 
 MEMORY_CHECK_S = 0.02
+TEARDOWN_GRACE_S = 0.25  # a phase's least time, and the gap between timeouts raised into a program that swallows them
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 # Audit events of the calls that start a process (multiprocessing's spawn and C code calling fork()
 # are held by the kernel's backstop only).

@@ -164,8 +164,7 @@ class _Plugin:
         if self.stream:
             self.guard.emit({"event": "start", "nodeid": nodeid})
         limit = self.test_timeouts.get(nodeid, self.test_timeout)
-        if limit:
-            self.guard.arm(float(limit), TestTimeout)
+        self.guard.start_test(float(limit) if limit else None)
         self.guard.partial = self._partial
         if self.trace:
             self.session = _session(self.request)
@@ -190,27 +189,27 @@ class _Plugin:
     # The test's own code: where its time and memory limits may raise (Guard.gated).
     @_wrapper
     def pytest_runtest_setup(self, item):
-        self.guard.in_test = "setup"
+        self.guard.resume("setup")
         try:
             yield
         finally:
-            self.guard.in_test = None
+            self.guard.pause()
 
     @_wrapper
     def pytest_runtest_call(self, item):
-        self.guard.in_test = "call"
+        self.guard.resume("call")
         try:
             yield
         finally:
-            self.guard.in_test = None
+            self.guard.pause()
 
     @_wrapper
     def pytest_runtest_teardown(self, item, nextitem):
-        self.guard.in_test = "teardown"
+        self.guard.resume("teardown")
         try:
             yield
         finally:
-            self.guard.in_test = None
+            self.guard.pause()
             self._stop()
 
     def pytest_internalerror(self, excrepr, excinfo):

@@ -351,8 +351,9 @@ def test_internal_error_outside_any_test_ends_the_run_once(tmp_path, run_ids):  
 
 def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
     # pytest's reporting of test_slow_report takes 2 s, past the test's 1 s limit: the limit is on
-    # the test's own code (setup, call, teardown), which took no time; raised in pytest's reporting
-    # code it used to end the session with INTERNALERROR and a result without a node id.
+    # the test's own code (setup, call, teardown), which took 0.3 s; raised in pytest's reporting
+    # code it used to end the session with INTERNALERROR and a result without a node id, and the
+    # reporting's time used to count, so the fixture's teardown (after it) timed out.
     project = sandbox.project(
         {
             "tests/conftest.py": """
@@ -368,6 +369,8 @@ def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
                 yield
             """,
             "tests/test_report.py": """
+            import time
+
             import pytest
 
 
@@ -378,7 +381,13 @@ def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
                     pass
 
 
-            def test_slow_report():
+            @pytest.fixture
+            def slow_teardown():
+                yield
+                time.sleep(0.3)
+
+
+            def test_slow_report(slow_teardown):
                 assert True
 
 
@@ -400,7 +409,7 @@ def test_time_limit_never_fires_inside_pytests_own_code(sandbox):
         "test_stuck_in_teardown": "timeout",
         "test_after": "passed",
     }
-    assert by_name(result, "test_stuck_in_teardown")["exception"]["line"] in (7, 8)
+    assert by_name(result, "test_stuck_in_teardown")["exception"]["line"] in (9, 10)
     assert "INTERNALERROR" not in result["stdout"]
     assert result["restarts"] == 0
 
