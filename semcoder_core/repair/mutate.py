@@ -83,6 +83,9 @@ class Edit:
     def title(self) -> str:
         before, after = self.before.strip(), self.after.strip()
         if "\n" in before or "\n" in after:
+            olds, news = before.splitlines(), after.splitlines()
+            if len(olds) == len(news) <= 3:  # each line changed in place: `a = x` → `a = y`; `b = y` → `b = x`
+                return "; ".join(f"`{o.strip()}` → `{n.strip()}`" for o, n in zip(olds, news))
             return f"rewrite {before.count(chr(10)) + 1} line(s) as {after.count(chr(10)) + 1}"
         return f"`{self.before.strip()}` → `{self.after.strip()}`" if self.after.strip() else f"delete `{self.before}`"
 
@@ -346,6 +349,10 @@ def _raw_mutants(tree: ast.Module, text: _Text, line: int):
     yield from _crossed_arguments(text, nodes)
     yield from _constants(tree, text, nodes, line)
     yield from _extra_calls(text, nodes)
+    yield from _format_specs(tree, text, nodes)
+    if func is not None:
+        yield from _unused_parameters(func, text, nodes)
+    yield from _swapped_assignments(tree, text, stmt)
     # 7. statements: a missing guard at the top of the function, a missing update, a needless line
     if func is not None:
         yield from _guards(func, text, names)
@@ -362,15 +369,20 @@ def _int_counters(func: ast.AST) -> list[str]:
     """Names the function sets to an int literal (``count = 0``): counters a line may have forgotten."""
     names = []
     for node in ast.walk(func):
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and type(node.value.value) is int
-            and node.targets[0].id not in names
-        ):
-            names.append(node.targets[0].id)
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target, value = node.targets[0], node.value
+        pairs = [(target, value)]
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+            pairs = list(zip(target.elts, value.elts))  # `line, column = 1, 1`
+        for name, constant in pairs:
+            if (
+                isinstance(name, ast.Name)
+                and isinstance(constant, ast.Constant)
+                and type(constant.value) is int
+                and name.id not in names
+            ):
+                names.append(name.id)
     return names
 
 
@@ -884,3 +896,117 @@ def _extra_calls(text: _Text, nodes: list[ast.AST]):
                 segment = text.segment(node.func.value)
                 if segment:
                     yield "extra-call", text.replace(node, segment)
+
+
+_SPECS = ("02d", ".2f")  # the format specs people forget: zero padding, two decimals
+
+
+def _format_specs(tree: ast.Module, text: _Text, nodes: list[ast.AST]):
+    """An f-string field without the format it needs: ``{frac}`` for ``{frac:02d}`` (the specs the module
+    writes elsewhere first), or ``{name}`` for ``{name!r}``."""
+    fields = [
+        (joined, i)
+        for joined in nodes
+        if isinstance(joined, ast.JoinedStr) and joined.lineno == joined.end_lineno
+        for i, part in enumerate(joined.values)
+        if isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion == -1
+    ]
+    if not fields:
+        return
+    written = [
+        spec.values[0].value
+        for spec in (n.format_spec for n in ast.walk(tree) if isinstance(n, ast.FormattedValue))
+        if isinstance(spec, ast.JoinedStr) and len(spec.values) == 1 and isinstance(spec.values[0], ast.Constant)
+    ]
+    specs = list(dict.fromkeys([*written, *_SPECS]))[:4]
+    for joined, i in fields:
+        for spec in specs:
+            yield "format", _with_field(text, joined, i, spec=spec)
+        yield "format", _with_field(text, joined, i, conversion=ord("r"))
+
+
+def _with_field(text: _Text, joined: ast.JoinedStr, index: int, spec: str | None = None, conversion: int = -1):
+    part = joined.values[index]
+    assert isinstance(part, ast.FormattedValue)
+    field = ast.FormattedValue(
+        value=part.value,
+        conversion=conversion,
+        format_spec=ast.JoinedStr(values=[ast.Constant(value=spec)]) if spec else None,
+    )
+    values = [*joined.values[:index], field, *joined.values[index + 1 :]]
+    try:
+        new = ast.unparse(ast.JoinedStr(values=values))
+    except (ValueError, AttributeError):
+        return None
+    quote = text.segment(joined).lstrip("fFrR")[:1]
+    if quote in ("'", '"') and new[1] != quote and quote not in new[2:-1]:
+        new = f"f{quote}{new[2:-1]}{quote}"  # the file's quotes, not unparse's
+    return text.replace(joined, new)
+
+
+def _unused_parameters(func: ast.FunctionDef | ast.AsyncFunctionDef, text: _Text, nodes: list[ast.AST]):
+    """A parameter the function never reads, added where the line builds a list or makes a call:
+    ``[*map(repr, args)]`` for ``[namespace, *map(repr, args)]``."""
+    args = func.args
+    params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+    read = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    unused = [p for p in params if p not in read and p not in ("self", "cls") and not p.startswith("_")]
+    body = [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not unused or all(isinstance(s, (ast.Pass, ast.Raise)) for s in body):
+        return  # an interface's stub, or every parameter read
+    for node in nodes:
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+            items = [text.segment(e) for e in node.elts]
+            if not all(items):
+                continue
+            open_, close = {"List": "[]", "Tuple": "()", "Set": "{}"}[type(node).__name__]
+            for name in unused:
+                for new in ([name, *items], [*items, name]):
+                    tail = "," if isinstance(node, ast.Tuple) and len(new) == 1 else ""
+                    yield "unused-parameter", text.replace(node, f"{open_}{', '.join(new)}{tail}{close}")
+        elif isinstance(node, ast.Call) and text.segment(node.func):
+            positional = [text.segment(a) for a in node.args]
+            keywords = [text.segment(k) for k in node.keywords]
+            if not all(positional) or not all(keywords):
+                continue
+            for name in unused:
+                for new in ([name, *positional], [*positional, name]):
+                    yield (
+                        "unused-parameter",
+                        text.replace(node, f"{text.segment(node.func)}({', '.join([*new, *keywords])})"),
+                    )
+
+
+def _swapped_assignments(tree: ast.Module, text: _Text, stmt: ast.stmt | None):
+    """Two neighbouring assignments with their values the wrong way round: ``rows = len(grid[0])`` and
+    ``cols = len(grid)``."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.lineno == stmt.end_lineno):
+        return
+    for parent in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if not isinstance(block, list) or stmt not in block:
+                continue
+            at = block.index(stmt)
+            for first, second in (
+                (block[at - 1], stmt) if at else (None, None),
+                (stmt, block[at + 1]) if at + 1 < len(block) else (None, None),
+            ):
+                if not (
+                    isinstance(first, ast.Assign)
+                    and isinstance(second, ast.Assign)
+                    and len(first.targets) == len(second.targets) == 1
+                    and first.end_lineno == first.lineno
+                    and second.lineno == second.end_lineno == first.lineno + 1
+                ):
+                    continue
+                one, two = text.segment(first.value), text.segment(second.value)
+                if not one or not two or one == two:
+                    continue
+                swapped = text.replace(first.value, two)
+                if swapped is None:
+                    continue
+                moved = _Text(swapped[0]).replace(second.value, one)
+                if moved is not None:
+                    yield "swap", (moved[0], swapped[1] + "\n" + moved[1], swapped[2] + "\n" + moved[2])
+            return

@@ -48,6 +48,7 @@ _TIER = {
     "missing-call": 1,  # adds a call (.strip(), abs(), len()): can normalise a test into passing
     "constant": 1,  # another literal of the module
     "sibling": 1,  # the operand the function's statements of the same form have
+    "format": 1,  # a format spec or !r the f-string field lacks
 }
 TOP_LINES = 12
 MAX_OTHER_TARGETS = 40  # other failing tests traced to see whether they run the suspect lines
@@ -243,7 +244,8 @@ def search(
     # A fix of every target before a partial one; then a one-token change of an operator or bound
     # before a swap or a new statement (a swap at the call site often makes the caller compensate
     # for the callee's bug); then the smallest change.
-    fixes = sorted(checker.fixes, key=lambda c: (len(c.still_failing), *_rank(c)))
+    order = {id(c): i for i, c in enumerate(edits)}  # last, the order the mutants came in: the likelier first
+    fixes = sorted(checker.fixes, key=lambda c: (len(c.still_failing), *_rank(c), order.get(id(c), 0)))
     report.candidates = fixes[:max_fixes]
     for candidate in report.candidates:
         candidate.validated = True

@@ -341,3 +341,47 @@ def test_search_fixes_a_wrong_method_and_swapped_tuple_elements(tmp_path: Path):
     fixed = [c for c in report.candidates if c.edit.operator == "tuple-swap"]
     assert fixed and fixed[0].validated
     assert "-    return max(values), min(values)\n+    return min(values), max(values)\n" in fixed[0].diff(root)
+
+
+def test_an_f_string_field_without_its_format():
+    source = 'def money(whole, frac):\n    return f"{whole:,}.{frac}"\n'
+    found = edits(source, 2)
+    # the module's own spec first, then the ones people forget; the file's quotes kept
+    assert [f for op, f in found if op == "format" and "{whole:,}" in f] == [
+        'return f"{whole:,}.{frac:,}"',
+        'return f"{whole:,}.{frac:02d}"',
+        'return f"{whole:,}.{frac:.2f}"',
+        'return f"{whole:,}.{frac!r}"',
+    ]
+
+
+def test_a_counter_set_in_a_tuple_assignment_gets_its_missing_update():
+    source = (
+        "def position(text):\n"
+        "    line, column = 1, 1\n"
+        "    for ch in text:\n"
+        "        if ch == '\\n':\n"
+        "            column = 1\n"
+        "        else:\n"
+        "            column += 1\n"
+        "    return line, column\n"
+    )
+    assert ("update", "line += 1") in edits(source, 5)
+
+
+def test_a_parameter_the_function_never_reads_is_added_where_the_line_builds_a_list():
+    source = "def key(namespace, *args):\n    parts = [*map(repr, args)]\n    return ':'.join(parts)\n"
+    found = [f for op, f in edits(source, 2) if op == "unused-parameter"]
+    assert found[:2] == ["parts = [namespace, *map(repr, args)]", "parts = [*map(repr, args), namespace]"]
+    # every parameter read, or an interface's stub: nothing to add
+    assert not [op for op, _ in edits("def key(ns, *args):\n    return [ns, *args]\n", 2) if op == "unused-parameter"]
+    stub = "def key(ns, args):\n    '''Doc.'''\n    raise NotImplementedError(args)\n"
+    assert not [op for op, _ in edits(stub, 3) if op == "unused-parameter"]
+
+
+def test_two_neighbouring_assignments_with_their_values_swapped():
+    source = "def size(grid):\n    rows = len(grid[0])\n    cols = len(grid)\n    return rows * 10 + cols\n"
+    swapped = [e for e in mutants(source, 3) if e.operator == "swap" and "\n" in e.after]
+    assert [e.after for e in swapped] == ["    rows = len(grid)\n    cols = len(grid[0])"]
+    assert swapped[0].title == "`rows = len(grid[0])` → `rows = len(grid)`; `cols = len(grid)` → `cols = len(grid[0])`"
+    assert [e.after for e in mutants(source, 2) if e.operator == "swap" and "\n" in e.after] == [swapped[0].after]
