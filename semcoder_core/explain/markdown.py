@@ -11,7 +11,7 @@ from ..tracer.schema import Trace
 from .chain import _Chain
 from .context import _Context
 from .divergence import _Divergence
-from .origins import _Origins
+from .origins import _Origins, text_literal
 from .reprs import _differences, _pairs, _short
 from .result import Explanation, Step, Tried
 
@@ -108,6 +108,10 @@ def _look_first(
     if chain.literal_origin is not None:
         file, row, table = chain.literal_origin
         return (file, row), f"the row of `{table}` the value came from"
+    literal = text_literal(ctx)
+    if literal is not None:
+        file, row, text = literal
+        return (file, row), f"its text `{_short(repr(text), 40)}`, set at import, stands where the output differs"
     if not passing or origin is None:
         return origin, ""
     suspects = [s for s in localize([ctx.doc], list(passing)) if not is_test_file(s.file)]

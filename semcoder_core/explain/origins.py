@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 
 from ..annotate import is_test_file
@@ -196,3 +197,74 @@ def record_index(view: _View, kind: str, value: str | None) -> int | None:
     if matching:
         return matching[-1].get("at")
     return view.count if view.count else None
+
+
+def text_literal(ctx: _Context) -> tuple[str, int, str] | None:
+    """The one string literal of a table or constant the modules set at import whose text stands in the
+    wrong output right where it differs from the expected one: ``\\pm`` between the two numbers that
+    should have had spaces around it. (file, line, the literal's text). Code run at import is run by
+    every test, so the spectrum cannot tell it apart; its text can."""
+    failure = ctx.failure
+    try:
+        expected, actual = (
+            ast.literal_eval(failure.get("expected") or ""),
+            ast.literal_eval(failure.get("actual") or ""),
+        )
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(expected, str) or not isinstance(actual, str) or expected == actual:
+        return None
+    if len(expected) > 20_000 or len(actual) > 20_000:
+        return None
+    changed = [
+        (a1, a2)
+        for tag, _, _, a1, a2 in difflib.SequenceMatcher(None, expected, actual, autojunk=False).get_opcodes()
+        if tag != "equal"
+    ]
+    if not changed or len(changed) > 4:  # a few edits in one place, not two different texts
+        return None
+    found: dict[tuple[str, int], tuple[int, str]] = {}  # (file, line): (places it touches, the text)
+    for file, ran in (ctx.doc.get("import_lines") or {}).items():
+        if is_test_file(file):
+            continue
+        tree = ctx.source(file).tree
+        if tree is None:
+            continue
+        for stmt in _import_statements(tree):
+            first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+            if not any((ran.get(str(n)) or {}).get("hits") for n in range(first, last + 1)):
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value.strip()) >= 2:
+                    touched = _touches(node.value, actual, changed)
+                    if touched and touched > found.get((file, node.lineno), (0, ""))[0]:
+                        found[(file, node.lineno)] = (touched, node.value)
+    most = max((touched for touched, _ in found.values()), default=0)
+    best = [(where, text) for where, (touched, text) in found.items() if touched == most]
+    if len(best) != 1:
+        return None  # none, or several alike: the text alone cannot say which
+    (file, line), text = best[0]
+    return file, line, text
+
+
+def _import_statements(tree: ast.Module):
+    """The statements that run at import: the module's, and the class bodies' (not function bodies)."""
+    todo = list(tree.body)
+    while todo:
+        stmt = todo.pop(0)
+        if isinstance(stmt, ast.ClassDef):
+            todo.extend(stmt.body)
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Import, ast.ImportFrom)):
+            if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):  # a docstring
+                yield stmt
+
+
+def _touches(text: str, actual: str, changed: list[tuple[int, int]]) -> int:
+    """How many of the places where ``actual`` differs ``text`` stands on or right next to."""
+    touched: set[int] = set()
+    start = actual.find(text)
+    while start >= 0:
+        end = start + len(text)
+        touched |= {i for i, (a1, a2) in enumerate(changed) if a1 <= end and start <= a2}
+        start = actual.find(text, start + 1)
+    return len(touched)

@@ -271,7 +271,11 @@ class _Plugin:
             self.current["when"] = call.when
             return
         if self.current.get("compare") is None:
-            self.current["compare"] = _unittest_compare(call.excinfo.tb)
+            self.current["compare"] = _unittest_compare(call.excinfo.tb) or _helper_compare(exc, call.excinfo.tb)
+        if self.current.get("compare") is not None:
+            operands = _operands_from_the_caller(call.excinfo.tb)
+            if operands is not None:
+                self.current["compare"]["expected_first"] = _expected_side_first(*operands)
         info = _exception_info(exc, self.guard.is_target)
         frames = traceback.extract_tb(call.excinfo.tb)
         info["traceback"] = [
@@ -336,7 +340,8 @@ def _failure(test: dict, report) -> dict:
     compare = test.get("compare")
     if compare:
         actual, expected = compare["left"], compare["right"]  # `assert actual == expected`, pytest's convention
-        if _expected_first(failure["file"], failure["line"]):
+        first = compare.get("expected_first")
+        if first if first is not None else _expected_first(failure["file"], failure["line"]):
             actual, expected = expected, actual
         failure.update(op=compare["op"], actual=actual, expected=expected)
     return failure
@@ -413,7 +418,11 @@ def _expected_first(file, line) -> bool:
     operands = _compared_operands(file, line)
     if operands is None:
         return False
-    first, second = operands
+    return _expected_side_first(*operands)
+
+
+def _expected_side_first(first, second) -> bool:
+    """``_expected_first`` for two ast operands."""
     if _is_constant(first) != _is_constant(second):
         return _is_constant(first)
     first_expected = _named(first, _EXPECTED_NAMES) or _named(second, _ACTUAL_NAMES)
@@ -599,3 +608,112 @@ def run_pytest(guard: Guard, request: dict) -> dict:
 
 
 __all__ = ["run_pytest"]
+
+
+def _frames(tb) -> list:
+    out = []
+    while tb is not None:
+        out.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    return out
+
+
+def _statement_at(file, line):
+    import ast
+    import linecache
+
+    try:
+        tree = ast.parse("".join(linecache.getlines(file)))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            if not isinstance(
+                node,
+                (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try),
+            ):
+                return node
+    return None
+
+
+def _failed_assert(tb):
+    """(frame, its ``assert a <op> b`` node) where the comparison failed; None for anything else."""
+    import ast
+
+    frames = _frames(tb)
+    if not frames:
+        return None
+    frame, line = frames[-1]
+    stmt = _statement_at(frame.f_code.co_filename, line)
+    if isinstance(stmt, ast.Assert) and isinstance(stmt.test, ast.Compare) and len(stmt.test.comparators) == 1:
+        return frame, stmt
+    return None
+
+
+def _helper_compare(exc, tb) -> dict | None:
+    """``{"op", "left", "right"}`` of a plain ``assert a == b`` pytest did not rewrite (in a helper module of
+    the tests: ``common.assert_equal``), from its frame: names and literals only, nothing is evaluated."""
+    import ast
+
+    if not isinstance(exc, AssertionError):
+        return None
+    found = _failed_assert(tb)
+    if found is None:
+        return None
+    frame, stmt = found
+    values = []
+    for node in (stmt.test.left, stmt.test.comparators[0]):
+        if isinstance(node, ast.Name) and node.id in frame.f_locals:
+            values.append(_full_repr(frame.f_locals[node.id], 10_000))
+        elif isinstance(node, ast.Name) and node.id in frame.f_globals:
+            values.append(_full_repr(frame.f_globals[node.id], 10_000))
+        elif _is_literal(node):
+            values.append(ast.unparse(node))
+        else:
+            return None
+    ops = {ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+    op = ops.get(type(stmt.test.ops[0]))
+    return {"op": op, "left": values[0], "right": values[1]} if op else None
+
+
+def _operands_from_the_caller(tb):
+    """The failed comparison's two operands as its caller wrote them, when it is in a helper whose parameters
+    they are: ``assert_equal(result, expected)`` asserting ``expected == result`` compares the caller's
+    ``result`` first. None when the comparison is not in such a helper."""
+    import ast
+
+    found = _failed_assert(tb)
+    frames = _frames(tb)
+    if found is None or len(frames) < 2:
+        return None
+    frame, stmt = found
+    code = frame.f_code
+    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    operands = [stmt.test.left, stmt.test.comparators[0]]
+    if not any(isinstance(n, ast.Name) and n.id in params for n in operands):
+        return None
+    caller, line = frames[-2]
+    outer = _statement_at(caller.f_code.co_filename, line)
+    if outer is None:
+        return None
+    calls = [
+        n
+        for n in ast.walk(outer)
+        if isinstance(n, ast.Call)
+        and (getattr(n.func, "id", None) or getattr(n.func, "attr", None)) == code.co_name
+        and not any(isinstance(a, ast.Starred) for a in n.args)
+    ]
+    if len(calls) != 1:
+        return None
+    call = calls[0]
+    offset = 1 if isinstance(call.func, ast.Attribute) and params[:1] in (["self"], ["cls"]) else 0
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    out = []
+    for node in operands:
+        if isinstance(node, ast.Name) and node.id in params:
+            index = params.index(node.id) - offset
+            node = call.args[index] if 0 <= index < len(call.args) else keywords.get(node.id)
+            if node is None:
+                return None
+        out.append(node)
+    return out[0], out[1]

@@ -89,3 +89,51 @@ def test_an_exception_that_was_expected_and_not_raised(root: Path, node: str, li
 def test_assert_true_compares_with_true(root: Path):
     found = explain_test(Settings().sandbox(root), root, "tests/test_bag.py::BagCase::test_assert_true", read_text)
     assert found.failure["expected"] == "True" and found.failure["actual"] == "False"
+
+
+# A suite's own assertion helper in a module pytest does not rewrite (tabulate's ``test/common.py``), called
+# with its arguments the other way round; and a module-level table whose text ends up in the output.
+SYMBOLS = (
+    "PLUS_MINUS = {'pretty': '±', 'latex': r'\\pm', 'plain': '+/-'}\n"  # the bug: r' \pm ' lost its spaces
+    "TIMES = {'pretty': '×', 'latex': r' \\times ', 'plain': '*'}\n"
+    "\n"
+    "\n"
+    "def show(value, error, style='plain'):\n"
+    "    text = f'{value:.2f}'\n"
+    "    text += PLUS_MINUS[style]\n"
+    "    text += f'{error:.2f}'\n"
+    "    return text\n"
+)
+HELPERS = "def assert_equal(expected, result):\n    assert expected == result\n"
+SYMBOL_TESTS = (
+    "from common import assert_equal\nfrom symbols import show\n\n\n"
+    "def test_latex():\n"
+    "    result = show(1.5, 0.25, 'latex')\n"
+    "    expected = r'1.50 \\pm 0.25'\n"
+    "    assert_equal(result, expected)\n"
+    "\n\n"
+    "def test_plain():\n"
+    "    assert_equal('1.50+/-0.25', show(1.5, 0.25))\n"
+)
+
+
+@pytest.fixture(scope="module")
+def symbols(tmp_path_factory) -> Path:
+    files = {"symbols.py": SYMBOLS, "tests/common.py": HELPERS, "tests/test_symbols.py": SYMBOL_TESTS}
+    root = project(tmp_path_factory.mktemp("symbols") / "p", files)
+    (root / "tests" / "conftest.py").write_text("import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n")
+    return root
+
+
+def test_a_helpers_plain_assert_gives_both_values_the_right_way_round(symbols: Path):
+    # pytest does not rewrite tests/common.py: its AssertionError has no values; the helper's frame has them,
+    # and the caller's arguments say which is which (`assert_equal(result, expected)`, named against the
+    # helper's own parameter names)
+    found = explain_test(Settings().sandbox(symbols), symbols, "tests/test_symbols.py::test_latex", read_text)
+    assert found.failure["expected"] == repr("1.50 \\pm 0.25")
+    assert found.failure["actual"] == repr("1.50\\pm0.25")
+    assert found.markdown.splitlines()[2].endswith("expected `'1.50 \\\\pm 0.25'`, got `'1.50\\\\pm0.25'`.")
+    # the text of the table's row stands where the output differs: that row, set at import, is the line
+    assert found.line is not None and (Path(found.line[0]).name, found.line[1]) == ("symbols.py", 1)
+    assert "**Where to look first:** `symbols.py:1`" in found.markdown
+    assert "its text `'\\\\pm'`, set at import, stands where the output differs" in found.markdown
