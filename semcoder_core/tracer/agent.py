@@ -162,9 +162,18 @@ class Guard:
             self.limit = seconds
         self.raising = raising
         signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+        self.watch_memory(True)
 
     def disarm(self) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        self.watch_memory(False)
+
+    def watch_memory(self, on: bool) -> None:
+        """The memory check runs while the program does: off, it raises no MemoryError in our own code
+        after the program's run (the result's repr, emit), where nothing would catch it; and a process
+        that ends with the timer armed dies of SIGPROF once its handlers are reset at shutdown."""
+        if os.getpid() == self.pid:  # a fork's memory is the cgroup's to hold
+            signal.setitimer(signal.ITIMER_PROF, *((MEMORY_CHECK_S, MEMORY_CHECK_S) if on else (0,)))
 
     def start_test(self, seconds: float | None) -> None:
         """A new test, with ``seconds`` of its own time (None: only the run's deadline)."""
@@ -236,6 +245,8 @@ class Guard:
         return None
 
     def release_memory(self) -> None:
+        """The program ran out of memory and we caught it: no second MemoryError while we report it."""
+        self.watch_memory(False)
         self.ballast = None
 
     def _on_memory_tick(self, signum, frame) -> None:
@@ -650,6 +661,23 @@ def main(argv: list[str]) -> int:
     out = os.fdopen(int(argv[1]), "w")
     guard = Guard(request, out)
     guard.install()
+    try:
+        _serve(guard, request, out)
+    except BaseException:
+        guard.disarm()  # end with the traceback, not killed by a timer's signal during shutdown
+        raise
+    # The result is out. Skip the interpreter's shutdown: with pytest and the program's modules
+    # loaded it takes a third of a second, which the caller would wait for.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    guard.real_exit(0)
+    return 0
+
+
+def _serve(guard: Guard, request: dict, out) -> None:
     project = request["project"]
     os.chdir(project)
     mode = request["mode"]
@@ -675,12 +703,3 @@ def main(argv: list[str]) -> int:
     else:
         guard.emit({"status": "error", "exception": {"type": "UsageError", "message": f"unknown mode {mode!r}"}})
     out.close()
-    # The result is out. Skip the interpreter's shutdown: with pytest and the program's modules
-    # loaded it takes a third of a second, which the caller would wait for.
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    guard.real_exit(0)
-    return 0

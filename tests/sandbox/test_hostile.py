@@ -241,7 +241,7 @@ def test_memory_bomb(sandbox):
         }
     )
     result = sandbox.trace(project, "f()")
-    assert result["status"] == "memory-limit"
+    assert result["status"] == "memory-limit", result
     assert result["exception"]["line"] == 4
 
 

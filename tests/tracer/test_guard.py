@@ -61,3 +61,23 @@ def test_a_standard_library_frame_belongs_to_whoever_called_it(tmp_path):
 
     guard.in_test = None  # between the phases: never the test's
     assert guard._in_user_code(from_test) is False
+
+
+def test_the_memory_check_stops_once_the_programs_memory_error_is_caught(tmp_path):
+    # A second MemoryError raised while the first is reported would end the process with no result;
+    # a process that ends with the timer armed dies of SIGPROF once its handlers are reset at shutdown.
+    import signal
+
+    guard = Guard({"project": str(tmp_path), "timeout": 5}, None)
+    previous = signal.signal(signal.SIGPROF, lambda signum, frame: None)
+    try:
+        guard.watch_memory(True)
+        assert signal.getitimer(signal.ITIMER_PROF)[1] > 0
+        guard.release_memory()
+        assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+        guard.watch_memory(True)
+        guard.disarm()
+        assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
