@@ -14,6 +14,7 @@ from .reprs import _fields, _normal
 
 _CLASS_NAME = re.compile(r"<class '([\w.]+)'>")
 _NOT_RAISED = re.compile(r"^(\w+) not raised")
+MAX_TEXT_DIFF = 2_000  # characters of the differing middle of two texts compared (0.1 s at most)
 
 
 class _Origins:
@@ -214,13 +215,18 @@ def text_literal(ctx: _Context) -> tuple[str, int, str] | None:
         return None
     if not isinstance(expected, str) or not isinstance(actual, str) or expected == actual:
         return None
-    if len(expected) > 20_000 or len(actual) > 20_000:
+    # the differing middle only (what the two share at each end is equal): SequenceMatcher is quadratic
+    head = 0
+    while head < min(len(expected), len(actual)) and expected[head] == actual[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(expected), len(actual)) - head and expected[-1 - tail] == actual[-1 - tail]:
+        tail += 1
+    middle_expected, middle_actual = expected[head : len(expected) - tail], actual[head : len(actual) - tail]
+    if max(len(middle_expected), len(middle_actual)) > MAX_TEXT_DIFF:
         return None
-    changed = [
-        (a1, a2)
-        for tag, _, _, a1, a2 in difflib.SequenceMatcher(None, expected, actual, autojunk=False).get_opcodes()
-        if tag != "equal"
-    ]
+    matcher = difflib.SequenceMatcher(None, middle_expected, middle_actual, autojunk=False)
+    changed = [(head + a1, head + a2) for tag, _, _, a1, a2 in matcher.get_opcodes() if tag != "equal"]
     if not changed or len(changed) > 4:  # a few edits in one place, not two different texts
         return None
     found: dict[tuple[str, int], tuple[int, str]] = {}  # (file, line): (places it touches, the text)
