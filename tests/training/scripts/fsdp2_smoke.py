@@ -59,6 +59,9 @@ def main(data: str, tokenizer: str, out: str) -> None:
     result = {"rank": rank, "world": world, "full": full, "local": local, "dtensors": dtensors, "losses": losses}
     with open(f"{out}/rank{rank}.json", "w") as handle:  # not stdout: two ranks' lines can interleave there
         json.dump(result, handle)
+    # Both ranks done before either tears gloo down: a rank that destroys the group while the other still
+    # talks to it aborts ("terminate called without an active exception", once in CI).
+    dist.barrier()
     dist.destroy_process_group()
 
 
