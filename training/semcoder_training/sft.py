@@ -210,7 +210,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         recipe = recipe.with_overrides(**dict(parse_set(item) for item in args.set))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     train(recipe, Path(args.out), args.tokenizer, args.data, args.resume, cpu=True if args.cpu else None)
+    _leave_process_group()
     return 0
+
+
+def _leave_process_group() -> None:
+    """Every rank done before any tears the process group down: gloo aborts a rank whose peer left first
+    ("terminate called without an active exception", exit status -6 after a finished run)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":
