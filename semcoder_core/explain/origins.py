@@ -8,13 +8,14 @@ import re
 
 from ..annotate import is_test_file
 from ..findings import wrong_value_origin
+from ..textdiff import common_ends
 from .context import _Context
 from .replay import INF, _View
 from .reprs import _fields, _normal
 
 _CLASS_NAME = re.compile(r"<class '([\w.]+)'>")
 _NOT_RAISED = re.compile(r"^(\w+) not raised")
-MAX_TEXT_DIFF = 2_000  # characters of the differing middle of two texts compared (0.1 s at most)
+MAX_TEXT_DIFF = 2_000  # characters of the differing middle compared (two unlike 2,000-character texts: 0.1 s)
 
 
 class _Origins:
@@ -216,12 +217,7 @@ def text_literal(ctx: _Context) -> tuple[str, int, str] | None:
     if not isinstance(expected, str) or not isinstance(actual, str) or expected == actual:
         return None
     # the differing middle only (what the two share at each end is equal): SequenceMatcher is quadratic
-    head = 0
-    while head < min(len(expected), len(actual)) and expected[head] == actual[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(expected), len(actual)) - head and expected[-1 - tail] == actual[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(expected, actual)
     middle_expected, middle_actual = expected[head : len(expected) - tail], actual[head : len(actual) - tail]
     if max(len(middle_expected), len(middle_actual)) > MAX_TEXT_DIFF:
         return None

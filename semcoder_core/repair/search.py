@@ -30,6 +30,7 @@ from ..findings import wrong_value_origin
 from ..sandbox import RunCancelled, Sandbox
 from ..spectrum import Suspect, covered, localize
 from ..testruns import neighbourhood, node_distance
+from ..textdiff import common_ends
 from ..tracer.schema import Trace
 from .mutate import Edit, mutants
 
@@ -81,12 +82,7 @@ class Candidate:
         if self.edit.operator == "guard":
             return 0  # one template: its defaults come in the order the function's annotation suggests
         before, after = self.edit.before.strip(), self.edit.after.strip()
-        head = 0
-        while head < min(len(before), len(after)) and before[head] == after[head]:
-            head += 1
-        tail = 0
-        while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
-            tail += 1
+        head, tail = common_ends(before, after)
         return len(before) - head - tail + len(after) - head - tail
 
     def document(self, project: Path) -> dict:

@@ -270,10 +270,11 @@ class _Plugin:
             self.current["exception"] = self.guard.timeout_exception()
             self.current["when"] = call.when
             return
+        failed = _failed_assert(call.excinfo.tb)
         if self.current.get("compare") is None:
-            self.current["compare"] = _unittest_compare(call.excinfo.tb) or _helper_compare(exc, call.excinfo.tb)
-        if self.current.get("compare") is not None:
-            operands = _operands_from_the_caller(call.excinfo.tb)
+            self.current["compare"] = _unittest_compare(call.excinfo.tb) or _helper_compare(exc, failed)
+        if self.current.get("compare") is not None and failed is not None:
+            operands = _operands_from_the_caller(failed, call.excinfo.tb)
             if operands is not None:
                 self.current["compare"]["expected_first"] = _expected_side_first(*operands)
         info = _exception_info(exc, self.guard.is_target)
@@ -491,13 +492,9 @@ def _compared_operands(file, line):
     """The two ast operands of the comparison that failed at ``file:line``: ``assert a == b`` or
     ``self.assertEqual(a, b)``; None when there is no such statement there."""
     import ast
-    import linecache
 
-    if not file or not line:
-        return None
-    try:
-        tree = ast.parse("".join(linecache.getlines(file)))
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    tree = _tree_of(file) if file and line else None
+    if tree is None:
         return None
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or not node.lineno <= line <= (node.end_lineno or node.lineno):
@@ -618,13 +615,28 @@ def _frames(tb) -> list:
     return out
 
 
-def _statement_at(file, line):
-    import ast
+def _tree_of(file):
+    """The module ``file`` as it is now (linecache's text), parsed once per text."""
     import linecache
 
+    return _parsed("".join(linecache.getlines(file)))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str):
+    import ast
+
     try:
-        tree = ast.parse("".join(linecache.getlines(file)))
+        return ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def _statement_at(file, line):
+    import ast
+
+    tree = _tree_of(file)
+    if tree is None:
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
@@ -650,17 +662,15 @@ def _failed_assert(tb):
     return None
 
 
-def _helper_compare(exc, tb) -> dict | None:
+def _helper_compare(exc, failed) -> dict | None:
     """``{"op", "left", "right"}`` of a plain ``assert a == b`` pytest did not rewrite (in a helper module of
-    the tests: ``common.assert_equal``), from its frame: names and literals only, nothing is evaluated."""
+    the tests: ``common.assert_equal``), from its frame: names and literals only, nothing is evaluated.
+    ``failed``: ``_failed_assert``'s (frame, assert node), or None."""
     import ast
 
-    if not isinstance(exc, AssertionError):
+    if not isinstance(exc, AssertionError) or failed is None:
         return None
-    found = _failed_assert(tb)
-    if found is None:
-        return None
-    frame, stmt = found
+    frame, stmt = failed
     values = []
     for node in (stmt.test.left, stmt.test.comparators[0]):
         if isinstance(node, ast.Name) and node.id in frame.f_locals:
@@ -676,17 +686,16 @@ def _helper_compare(exc, tb) -> dict | None:
     return {"op": op, "left": values[0], "right": values[1]} if op else None
 
 
-def _operands_from_the_caller(tb):
+def _operands_from_the_caller(failed, tb):
     """The failed comparison's two operands as its caller wrote them, when it is in a helper whose parameters
     they are: ``assert_equal(result, expected)`` asserting ``expected == result`` compares the caller's
     ``result`` first. None when the comparison is not in such a helper."""
     import ast
 
-    found = _failed_assert(tb)
     frames = _frames(tb)
-    if found is None or len(frames) < 2:
+    if len(frames) < 2:
         return None
-    frame, stmt = found
+    frame, stmt = failed
     code = frame.f_code
     params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
     operands = [stmt.test.left, stmt.test.comparators[0]]
