@@ -192,8 +192,9 @@ def nl_to_code(instruction: str, prefill: str = "") -> str:
 
 
 def forward_monologue(code: str, call: str) -> str:
-    """Output prediction with a forward monologue; ``call`` is e.g. ``f([1, 2])``."""
-    return FORWARD_MONOLOGUE.format(code=label_code(code), call=call)
+    """Output prediction with a forward monologue; ``call`` is e.g. ``f([1, 2])``. The assertion follows the
+    code's last line directly, as in SemCoder's training rows (a file's final newline is no blank line)."""
+    return FORWARD_MONOLOGUE.format(code=label_code(code.rstrip("\n")), call=call)
 
 
 def backward_monologue(code: str, name: str, output: str, opening: str = TRAINING_OPENING) -> str:

@@ -70,7 +70,7 @@ def annotation_prompt(code: str, run: Run, direction: str) -> str:
     """The whole prompt for ``direction`` (``forward`` / ``backward``): instruction, traced code, and
     SemCoder's monologue prompt exactly as the exported row has it."""
     task = (
-        forward_monologue(code.rstrip("\n"), run.call)
+        forward_monologue(code, run.call)
         if direction == "forward"
         else backward_monologue(code.rstrip("\n"), ENTRY, run.output)
     )

@@ -35,7 +35,7 @@ def program_rows(program: Program) -> list[PyXRow]:
         fwd = program.forward[k] if k < len(program.forward) else None
         bwd = program.backward[k] if k < len(program.backward) else None
         if fwd:
-            prompt = forward_monologue(program.code.rstrip("\n"), run.call)
+            prompt = forward_monologue(program.code, run.call)
             rows.append(PyXRow(id=f"fwd_mnl_{program.id}_ipt{k}", fwd_mnl=prompt, response=fwd))
         if bwd:
             prompt = backward_monologue(program.code.rstrip("\n"), ENTRY, run.output)
