@@ -105,6 +105,43 @@ def test_resuming_from_a_checkpoint_continues_the_same_loss_curve(data, tmp_path
     assert dict(first["losses"]) == {s: curve[s] for s in (1, 2, 3, 4)}
 
 
+class Rates(TrainerCallback):
+    """The learning rate of every logged step, as the trainer reports it."""
+
+    def __init__(self) -> None:
+        self.rates: list[tuple[int, float]] = []
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "learning_rate" in logs:
+            self.rates.append((state.global_step, logs["learning_rate"]))
+        return control
+
+
+def test_a_time_limited_run_decays_its_learning_rate_at_the_end_of_the_time_budget(data, tmp_path):
+    """``--minutes`` bounds the tiny loop: warm-up, the peak rate, and a cosine down to zero over the last fifth
+    of those minutes, not over max_steps (100,000 here: a step-count cosine would end the run at the peak)."""
+    more = {"training.max_steps": 100_000, "training.warmup_steps": 3, "training.logging_steps": 1}
+    recipe = tiny_version("tiny-cpu", data, **more)
+    peak = recipe.training.learning_rate
+    rates = Rates()
+    report = train(recipe, tmp_path / "run", tokenizer=data["tokenizer"], cpu=True, time_limit_s=6, callbacks=[rates])
+    steps = [s for s, _ in rates.rates]
+    lrs = [lr for _, lr in rates.rates]
+    assert report["steps"] == steps[-1] > 20 and report["train_seconds"] >= 6  # stopped by the clock
+    assert lrs[:3] == pytest.approx([peak / 4, peak / 2, peak * 3 / 4])  # warm-up, counted in steps
+    assert lrs[steps[-1] // 2] == peak  # stable at half time
+    assert all(a >= b for a, b in zip(lrs[3:], lrs[4:]))  # never up again
+    assert lrs[-1] < 0.05 * peak  # near zero when the time is up
+    assert any(0.2 * peak < lr < 0.8 * peak for lr in lrs)  # a decay, not a cliff
+    assert (tmp_path / "run" / "final" / "config.json").exists()
+
+
+def test_a_time_limit_refuses_a_schedule_it_cannot_run_over_time(data, tmp_path):
+    recipe = tiny_version("tiny-cpu", data, **{"training.lr_scheduler_type": "polynomial"})
+    with pytest.raises(ValueError, match="lr_scheduler_type must be one of cosine, linear, constant"):
+        train(recipe, tmp_path / "run", tokenizer=data["tokenizer"], cpu=True, time_limit_s=5)
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "semcoder_training.cli", *args], capture_output=True, text=True, timeout=300
