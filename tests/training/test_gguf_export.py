@@ -282,3 +282,26 @@ def test_linear_rope_scaling(untied, tmp_path):
     yarn = _with_rope(tmp_path, untied, {"rope_type": "yarn", "factor": 4.0, "rope_theta": 10000.0})
     with pytest.raises(GGUFExportError, match="'yarn' is not exported"):
         export_gguf(yarn, tmp_path / "yarn.gguf")
+
+
+def test_divergence_says_where_two_continuations_part_and_how_near_the_tie_was(untied):
+    """The tiny loop's report of a llama.cpp answer that differs from transformers' (``tiny.divergence``)."""
+    from semcoder_training.tiny import divergence
+    from transformers import AutoTokenizer, LlamaForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(untied)
+    model = LlamaForCausalLM.from_pretrained(untied).eval()
+    prompt = PROMPTS[0]
+    greedy = _hf_greedy(untied)[0]
+    ours = tokenizer.decode(greedy)
+    mine = tokenizer(ours, add_special_tokens=False)["input_ids"]
+    base = [tokenizer.bos_token_id, *tokenizer(prompt, add_special_tokens=False)["input_ids"]]
+    with torch.no_grad():
+        logits = model(torch.tensor([base + mine[:3]])).logits[0, -1]
+    runner_up = int(torch.topk(logits, 2).indices[1])
+    theirs = tokenizer.decode(mine[:3] + [runner_up])
+    parted = divergence(model, tokenizer, prompt, ours, theirs)
+    assert parted["token"] == 3
+    assert parted["margin"] == pytest.approx(float(logits[mine[3]] - logits[runner_up]), abs=1e-4)
+    assert parted["margin"] > 0  # transformers' own greedy choice is its argmax
+    assert divergence(model, tokenizer, prompt, ours, ours)["margin"] == 0  # nothing parts: EOS against EOS

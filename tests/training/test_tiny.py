@@ -41,20 +41,31 @@ def test_the_loop_writes_its_model_and_report(loop):
     losses = [loss for _, loss in json.loads((out / "run" / "train_report.json").read_text())["losses"]]
     assert losses[-1] < losses[0] / 2  # it learnt the format at least
     rows = report["heldout_rows"]
-    assert report["llama_cpp_same_answer"] == f"{min(10, rows)}/{min(10, rows)}"  # GGUF = transformers
+    # GGUF = transformers: the same answers, or parted only at a near tie, where the two engines' float rounding
+    # differs (a wrong export parts by whole units; test_gguf_export pins identical greedy tokens exactly)
+    same, asked = map(int, report["llama_cpp_same_answer"].split("/"))
+    assert asked == min(10, rows) and same + len(report["llama_cpp_divergences"]) == asked
+    assert all(abs(parted["margin"]) < 0.05 for parted in report["llama_cpp_divergences"])
 
 
 def test_semcoder_predict_with_the_tiny_model_shows_parsed_states(loop, tmp_path):
     """On programs of its own training data the model writes monologues semcoder reads states from (two
-    minutes of training on a busy machine do not make every one of them right: some of the first eight)."""
+    minutes of training on a busy machine do not make every one of them right: some of sixteen programs).
+    The programs are functions alone, so that ``predict``, which sends the function and not the module's
+    imports, asks the model exactly what it was trained on; sixteen different ones, the shortest."""
     out, _ = loop
     rows = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
     rows = sorted((r for r in rows if "becomes" in r["response"] or "initialized" in r["response"]),
-                  key=lambda r: len(r["response"]))[:8]  # fmt: skip
-    parsed = []
-    for n, row in enumerate(rows):
+                  key=lambda r: len(r["response"]))  # fmt: skip
+    chosen: dict[str, tuple[str, dict]] = {}  # program -> (its code, one of its rows)
+    for row in rows:
         code = row["fwd_mnl"].split("[PYTHON]\n", 1)[1].rsplit("\nassert ", 1)[0]
         code = "\n".join(line.rsplit(" # [L", 1)[0] for line in code.splitlines()) + "\n"
+        if code.startswith("def ") and len(chosen) < 16:
+            chosen.setdefault(row["id"].rsplit("_ipt", 1)[0], (code, row))
+    assert len(chosen) == 16
+    parsed = []
+    for n, (code, row) in enumerate(chosen.values()):
         call = row["response"].rsplit("[ANSWER]\nassert ", 1)[1].split(" == ")[0]
         (tmp_path / f"mod{n}.py").write_text(code)
         done = subprocess.run(

@@ -9,7 +9,8 @@
 5. exact-match output prediction on the held-out programs (greedy monologue, then its ``[ANSWER]``),
    beside the trivial baselines (the most frequent training answer; the input given back);
 6. the model as GGUF (``gguf_export``), loaded by semcoder's llama.cpp backend, answering the same
-   held-out prompts (the text must be transformers' text: same tokens, same greedy choice);
+   held-out prompts (the text should be transformers' text: same tokens, same greedy choice; where the
+   two engines part, at a near tie float rounding decides, the report says where and how near);
 7. ``OUT/model.gguf`` and ``OUT/report.json`` (``heldout_exact``, ``baseline_exact``, ``train_seconds``,
    ``final_loss``, and the rest). ``semcoder predict FILE --call ... --backend llama-cpp --model-path
    OUT/model.gguf`` then shows the model's predicted states beside the real run, and so does the editor.
@@ -132,6 +133,23 @@ def predict_outputs(generate, held: list[dict]) -> tuple[float, list[dict]]:
     return round(score, 4), results
 
 
+def divergence(model, tok, prompt: str, ours: str, theirs: str) -> dict:
+    """Where two greedy continuations of ``prompt`` part (``token``, counted in the re-tokenized texts), and
+    by how much transformers preferred its own token there (``margin``: its logit minus the other's).
+
+    One model in two engines parts only at a near tie, where float rounding differs (measured: 0.0014
+    between `max` and `year`, 300 tokens in); a wrong export parts early and by whole units."""
+    import torch
+
+    base = [tok.bos_token_id, *tok(prompt, add_special_tokens=False)["input_ids"]]
+    a, b = (tok(text, add_special_tokens=False)["input_ids"] for text in (ours, theirs))
+    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    mine, other = (seq[at] if at < len(seq) else tok.eos_token_id for seq in (a, b))
+    with torch.no_grad():
+        logits = model(torch.tensor([base + a[:at]])).logits[0, -1]
+    return {"token": at, "margin": round(float(logits[mine] - logits[other]), 5)}
+
+
 def tiny(
     out: Path,
     minutes: float = 6.0,
@@ -197,12 +215,16 @@ def tiny(
 
     backend = LlamaCppBackend(str(gguf), context_length=model.config.max_position_embeddings)
     try:
-        same = 0
+        same, parted = 0, []
         for row, result in zip(held[:10], results[:10]):
             decoding = Decoding(max_tokens=max_new, temperature=0.0, seed=0, stop=(STOP_ANSWER,))
             text = backend.generate(row["fwd_mnl"], decoding).text
             answer = predict_outputs(lambda _p, t=text: t, [row])[1][0]["answer"]
             same += answer == result["answer"]
+            if answer != result["answer"]:
+                parted.append(
+                    {"id": row["id"], **divergence(model, tok, row["fwd_mnl"], hf_generate(row["fwd_mnl"]), text)}
+                )
     finally:
         backend.close()
     best = max(base["most_frequent"], base["copy_input"])
@@ -217,6 +239,7 @@ def tiny(
         "final_loss": report["final_loss"],
         "steps": report["steps"],
         "llama_cpp_same_answer": f"{same}/{min(10, len(held))}",
+        "llama_cpp_divergences": parted,
         "data_seconds": round(data_s, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
         "model": str(gguf),
