@@ -292,16 +292,16 @@ def test_divergence_says_where_two_continuations_part_and_how_near_the_tie_was(u
     tokenizer = AutoTokenizer.from_pretrained(untied)
     model = LlamaForCausalLM.from_pretrained(untied).eval()
     prompt = PROMPTS[0]
-    greedy = _hf_greedy(untied)[0]
-    ours = tokenizer.decode(greedy)
-    mine = tokenizer(ours, add_special_tokens=False)["input_ids"]
+    ours = _hf_greedy(untied)[0]
     base = [tokenizer.bos_token_id, *tokenizer(prompt, add_special_tokens=False)["input_ids"]]
     with torch.no_grad():
-        logits = model(torch.tensor([base + mine[:3]])).logits[0, -1]
+        logits = model(torch.tensor([base + ours[:3]])).logits[0, -1]
     runner_up = int(torch.topk(logits, 2).indices[1])
-    theirs = tokenizer.decode(mine[:3] + [runner_up])
+    theirs = tokenizer.decode(ours[:3] + [runner_up])
     parted = divergence(model, tokenizer, prompt, ours, theirs)
     assert parted["token"] == 3
-    assert parted["margin"] == pytest.approx(float(logits[mine[3]] - logits[runner_up]), abs=1e-4)
+    assert parted["margin"] == pytest.approx(float(logits[ours[3]] - logits[runner_up]), abs=1e-4)
     assert parted["margin"] > 0  # transformers' own greedy choice is its argmax
-    assert divergence(model, tokenizer, prompt, ours, ours)["margin"] == 0  # nothing parts: EOS against EOS
+    # one stops where the other goes on: no token to weigh
+    assert divergence(model, tokenizer, prompt, ours, tokenizer.decode(ours[:5])) == {"token": 5, "margin": None}
+    assert divergence(model, tokenizer, prompt, ours[:5], tokenizer.decode(ours)) == {"token": 5, "margin": None}

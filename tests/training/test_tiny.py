@@ -43,9 +43,9 @@ def test_the_loop_writes_its_model_and_report(loop):
     rows = report["heldout_rows"]
     # GGUF = transformers: the same answers, or parted only at a near tie, where the two engines' float rounding
     # differs (a wrong export parts by whole units; test_gguf_export pins identical greedy tokens exactly)
-    same, asked = map(int, report["llama_cpp_same_answer"].split("/"))
-    assert asked == min(10, rows) and same + len(report["llama_cpp_divergences"]) == asked
-    assert all(abs(parted["margin"]) < 0.05 for parted in report["llama_cpp_divergences"])
+    assert report["llama_cpp_same_answer"].endswith(f"/{min(10, rows)}")
+    for parted in report["llama_cpp_divergences"]:
+        assert parted["margin"] is not None and abs(parted["margin"]) < 0.05, parted
 
 
 def test_semcoder_predict_with_the_tiny_model_shows_parsed_states(loop, tmp_path):

@@ -111,6 +111,11 @@ def train(
     callbacks: Optional[list] = None,
 ) -> dict:
     """Fine-tune as the recipe says; returns (and writes to ``out/train_report.json``) the numbers."""
+    if time_limit_s and (resume or int(os.environ.get("WORLD_SIZE", "1")) > 1):
+        raise ValueError(
+            "a time limit is for one process's one run (the tiny loop): each process would keep its own clock, "
+            "and a resumed run would start it again; bound this run by max_steps"
+        )
     import torch
     from trl import SFTTrainer
 
@@ -161,25 +166,30 @@ class TimeLimit(TrainerCallback):
 
     The learning rate's schedule runs over that budget too, warm-up, stable, decay (WSD: Hägele et al.
     2024, "Scaling Laws and Compute-Optimal Training Beyond Fixed Training Durations"): the peak rate
-    until the last ``DECAY_FRACTION`` of the time, then down to zero by the recipe's shape. A step-count
-    schedule cannot do this: nobody knows how many steps the minutes will hold (a busy machine makes
-    fewer), and a cosine over a guessed 100,000 steps never decays. Measured on the tiny loop's own
-    data (2 minutes, one thread, ~150 steps; loss over every training row): peak 2e-3 constant 0.318,
-    cosine over the whole time 0.610 (a decay that long starves a run this short), 4e-3 constant
-    0.241, 4e-3 with the last 20% decayed 0.210. Warm-up stays counted in steps."""
+    until the last ``DECAY_FRACTION`` of the run, then down to zero as a cosine or a line (the recipe's
+    shape; ``constant`` shapes stay at the peak). The run's progress is the larger of the time spent and
+    the steps done (when ``max_steps`` ends it first). A step-count schedule cannot do this: nobody knows
+    how many steps the minutes will hold (a busy machine makes fewer), and a cosine over a guessed 100,000
+    steps never decays. Measured on the tiny loop's own data (2 minutes, one thread, ~150 steps; loss over
+    every training row): peak 2e-3 constant 0.318, cosine over the whole time 0.610 (a decay that long
+    starves a run this short), 4e-3 constant 0.241, 4e-3 with the last 20% decayed 0.210. Warm-up stays
+    counted in steps, and every shape has it (it reaches the peak at step ``warmup_steps`` as HF's does,
+    without a first step at rate 0). One process, one run: the clock is this process's, and a resumed
+    run would start it again (``train`` refuses both)."""
 
     SHAPES = ("cosine", "linear", "constant", "constant_with_warmup")
     DECAY_FRACTION = 0.2
 
-    def __init__(self, seconds: float, shape: str = "constant", warmup_steps: int = 0) -> None:
+    def __init__(self, seconds: float, shape: str = "constant", warmup_steps: int = 0, clock=time.perf_counter):
         if shape not in self.SHAPES:
             raise ValueError(f"a time-limited run schedules its learning rate over time: lr_scheduler_type "
                              f"must be one of {', '.join(self.SHAPES)}, not {shape!r}")  # fmt: skip
-        self.seconds, self.shape, self.warmup_steps = seconds, shape, warmup_steps
-        self.start = time.perf_counter()
+        self.seconds, self.shape, self.warmup_steps, self.clock = seconds, shape, warmup_steps, clock
+        self.start = clock()
+        self.max_steps = 0  # known at the start of training
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.start = time.perf_counter()
+        self.start, self.max_steps = self.clock(), state.max_steps
         return control
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -188,15 +198,16 @@ class TimeLimit(TrainerCallback):
             control.should_save = True
         return control
 
-    def spent(self) -> float:
-        """The fraction of the budget used, 0 to 1."""
-        return min(1.0, (time.perf_counter() - self.start) / self.seconds)
+    def spent(self, step: int = 0) -> float:
+        """The fraction of the run done, 0 to 1: of the time budget, or of ``max_steps`` if that is more."""
+        steps = step / self.max_steps if self.max_steps > 0 else 0.0
+        return min(1.0, max((self.clock() - self.start) / self.seconds, steps))
 
     def factor(self, step: int) -> float:
         """The learning rate's multiplier at ``step`` (``LambdaLR`` calls it once per optimizer step)."""
         if step < self.warmup_steps:
             return (step + 1) / (self.warmup_steps + 1)
-        decayed = (self.spent() - (1.0 - self.DECAY_FRACTION)) / self.DECAY_FRACTION
+        decayed = (self.spent(step) - (1.0 - self.DECAY_FRACTION)) / self.DECAY_FRACTION
         if decayed <= 0.0 or self.shape.startswith("constant"):
             return 1.0
         if self.shape == "cosine":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -133,21 +134,30 @@ def predict_outputs(generate, held: list[dict]) -> tuple[float, list[dict]]:
     return round(score, 4), results
 
 
-def divergence(model, tok, prompt: str, ours: str, theirs: str) -> dict:
-    """Where two greedy continuations of ``prompt`` part (``token``, counted in the re-tokenized texts), and
-    by how much transformers preferred its own token there (``margin``: its logit minus the other's).
+def divergence(model, tok, prompt: str, ours: list[int], theirs: str) -> dict:
+    """Where transformers' greedy tokens ``ours`` and another engine's text ``theirs`` (both after
+    ``prompt``) part, and by how much transformers preferred its token there to the other's (``margin``:
+    the logits' difference; the other's token is the first of its remaining text, tokenized). ``token``
+    counts our tokens. Where one text stops and the other goes on, ``margin`` is None.
 
     One model in two engines parts only at a near tie, where float rounding differs (measured: 0.0014
     between `max` and `year`, 300 tokens in); a wrong export parts early and by whole units."""
     import torch
 
+    def text(n: int) -> str:
+        return tok.decode(ours[:n], skip_special_tokens=True)
+
+    common = len(os.path.commonprefix([text(len(ours)), theirs]))
+    at = 0  # our tokens whose text both share
+    while at < len(ours) and len(text(at + 1)) <= common:
+        at += 1
+    rest = tok(theirs[len(text(at)) :], add_special_tokens=False)["input_ids"]
+    if at == len(ours) or not rest:
+        return {"token": at, "margin": None}
     base = [tok.bos_token_id, *tok(prompt, add_special_tokens=False)["input_ids"]]
-    a, b = (tok(text, add_special_tokens=False)["input_ids"] for text in (ours, theirs))
-    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    mine, other = (seq[at] if at < len(seq) else tok.eos_token_id for seq in (a, b))
     with torch.no_grad():
-        logits = model(torch.tensor([base + a[:at]])).logits[0, -1]
-    return {"token": at, "margin": round(float(logits[mine] - logits[other]), 5)}
+        logits = model(torch.tensor([base + ours[:at]])).logits[0, -1]
+    return {"token": at, "margin": round(float(logits[ours[at]] - logits[rest[0]]), 5)}
 
 
 def tiny(
@@ -191,7 +201,8 @@ def tiny(
     model = AutoModelForCausalLM.from_pretrained(str(model_dir)).eval()
     max_new = MAX_NEW_TOKENS
 
-    def hf_generate(prompt: str) -> str:
+    def hf_greedy(prompt: str) -> list[int]:
+        """transformers' greedy tokens after ``prompt``, up to the answer's end."""
         ids = [tok.bos_token_id, *tok(prompt, add_special_tokens=False)["input_ids"]]
         room = max(16, min(max_new, model.config.max_position_embeddings - len(ids)))
         with torch.no_grad():
@@ -204,7 +215,10 @@ def tiny(
                 stop_strings=[STOP_ANSWER],
                 tokenizer=tok,
             )
-        return tok.decode(outs[0][len(ids) :], skip_special_tokens=True).split(STOP_ANSWER)[0]
+        return outs[0][len(ids) :].tolist()
+
+    def hf_generate(prompt: str) -> str:
+        return tok.decode(hf_greedy(prompt), skip_special_tokens=True).split(STOP_ANSWER)[0]
 
     exact, results = predict_outputs(hf_generate, held)
     base = baselines(train_rows, held)
@@ -223,7 +237,7 @@ def tiny(
             same += answer == result["answer"]
             if answer != result["answer"]:
                 parted.append(
-                    {"id": row["id"], **divergence(model, tok, row["fwd_mnl"], hf_generate(row["fwd_mnl"]), text)}
+                    {"id": row["id"], **divergence(model, tok, row["fwd_mnl"], hf_greedy(row["fwd_mnl"]), text)}
                 )
     finally:
         backend.close()
