@@ -192,14 +192,19 @@ def nl_to_code(instruction: str, prefill: str = "") -> str:
 
 
 def forward_monologue(code: str, call: str) -> str:
-    """Output prediction with a forward monologue; ``call`` is e.g. ``f([1, 2])``. The assertion follows the
-    code's last line directly, as in SemCoder's training rows (a file's final newline is no blank line)."""
-    return FORWARD_MONOLOGUE.format(code=label_code(code.rstrip("\n")), call=call)
+    """Output prediction with a forward monologue; ``call`` is e.g. ``f([1, 2])``."""
+    return FORWARD_MONOLOGUE.format(code=label_code(_as_in_training(code)), call=call)
 
 
 def backward_monologue(code: str, name: str, output: str, opening: str = TRAINING_OPENING) -> str:
     """Input prediction with a backward monologue for function ``name`` and its expected ``output``."""
-    return BACKWARD_MONOLOGUE.format(opening=opening, code=code, name=name, output=output)
+    return BACKWARD_MONOLOGUE.format(opening=opening, code=_as_in_training(code), name=name, output=output)
+
+
+def _as_in_training(code: str) -> str:
+    """The code as SemCoder's rows hold it before their assertion: without final newlines (a file's function
+    ends with one, and a blank line before ``assert`` is not the format; a small model loses its way on it)."""
+    return code.rstrip("\n")
 
 
 def failed_test(call: str, expected: str) -> str:

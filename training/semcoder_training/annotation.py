@@ -69,11 +69,7 @@ def trace_hint(code: str, run: Run) -> str:
 def annotation_prompt(code: str, run: Run, direction: str) -> str:
     """The whole prompt for ``direction`` (``forward`` / ``backward``): instruction, traced code, and
     SemCoder's monologue prompt exactly as the exported row has it."""
-    task = (
-        forward_monologue(code, run.call)
-        if direction == "forward"
-        else backward_monologue(code.rstrip("\n"), ENTRY, run.output)
-    )
+    task = forward_monologue(code, run.call) if direction == "forward" else backward_monologue(code, ENTRY, run.output)
     return INSTRUCTION.format(trace=trace_hint(code, run)) + task
 
 

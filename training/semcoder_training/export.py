@@ -38,7 +38,7 @@ def program_rows(program: Program) -> list[PyXRow]:
             prompt = forward_monologue(program.code, run.call)
             rows.append(PyXRow(id=f"fwd_mnl_{program.id}_ipt{k}", fwd_mnl=prompt, response=fwd))
         if bwd:
-            prompt = backward_monologue(program.code.rstrip("\n"), ENTRY, run.output)
+            prompt = backward_monologue(program.code, ENTRY, run.output)
             rows.append(PyXRow(id=f"bwd_mnl_{program.id}_ipt{k}", bwd_mnl=prompt, response=bwd))
     return rows
 

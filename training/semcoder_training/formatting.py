@@ -81,14 +81,19 @@ def example(row: dict) -> tuple[str, str]:
     return _EXAMPLE[task_of(row)](row)
 
 
+def prompt_ids(tokenizer, prompt: str) -> list[int]:
+    """BOS and the prompt's tokens: what the model is trained on (masked) and then given to continue."""
+    return [tokenizer.bos_token_id] + tokenizer(prompt, add_special_tokens=False)["input_ids"]
+
+
 def tokenize_example(tokenizer, prompt: str, completion: str, max_length: int) -> Optional[dict]:
     """``{"input_ids", "labels", "truncated"}`` for one example, or None when every label is masked."""
     if tokenizer.bos_token_id is None or tokenizer.eos_token_id is None:
         raise ValueError("the tokenizer needs a BOS and an EOS token")
-    prompt_ids = [tokenizer.bos_token_id] + tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    prompt = prompt_ids(tokenizer, prompt)
     completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    input_ids = prompt_ids + completion_ids
-    labels = [IGNORE] * len(prompt_ids) + completion_ids
+    input_ids = prompt + completion_ids
+    labels = [IGNORE] * len(prompt) + completion_ids
     if all(label == IGNORE for label in labels[:max_length]):
         return None
     return {

@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
+from .formatting import prompt_ids
 from .pipeline import PipelineConfig, run
 
 HELDOUT_FRACTION = 0.15
@@ -154,9 +155,8 @@ def divergence(model, tok, prompt: str, ours: list[int], theirs: str) -> dict:
     rest = tok(theirs[len(text(at)) :], add_special_tokens=False)["input_ids"]
     if at == len(ours) or not rest:
         return {"token": at, "margin": None}
-    base = [tok.bos_token_id, *tok(prompt, add_special_tokens=False)["input_ids"]]
     with torch.no_grad():
-        logits = model(torch.tensor([base + ours[:at]])).logits[0, -1]
+        logits = model(torch.tensor([prompt_ids(tok, prompt) + ours[:at]])).logits[0, -1]
     return {"token": at, "margin": round(float(logits[ours[at]] - logits[rest[0]]), 5)}
 
 
@@ -201,9 +201,10 @@ def tiny(
     model = AutoModelForCausalLM.from_pretrained(str(model_dir)).eval()
     max_new = MAX_NEW_TOKENS
 
-    def hf_greedy(prompt: str) -> list[int]:
-        """transformers' greedy tokens after ``prompt``, up to the answer's end."""
-        ids = [tok.bos_token_id, *tok(prompt, add_special_tokens=False)["input_ids"]]
+    greedy: dict[str, list[int]] = {}  # prompt -> transformers' greedy tokens after it, up to the answer's end
+
+    def hf_generate(prompt: str) -> str:
+        ids = prompt_ids(tok, prompt)
         room = max(16, min(max_new, model.config.max_position_embeddings - len(ids)))
         with torch.no_grad():
             outs = model.generate(
@@ -215,10 +216,8 @@ def tiny(
                 stop_strings=[STOP_ANSWER],
                 tokenizer=tok,
             )
-        return outs[0][len(ids) :].tolist()
-
-    def hf_generate(prompt: str) -> str:
-        return tok.decode(hf_greedy(prompt), skip_special_tokens=True).split(STOP_ANSWER)[0]
+        greedy[prompt] = outs[0][len(ids) :].tolist()
+        return tok.decode(greedy[prompt], skip_special_tokens=True).split(STOP_ANSWER)[0]
 
     exact, results = predict_outputs(hf_generate, held)
     base = baselines(train_rows, held)
@@ -236,9 +235,7 @@ def tiny(
             answer = predict_outputs(lambda _p, t=text: t, [row])[1][0]["answer"]
             same += answer == result["answer"]
             if answer != result["answer"]:
-                parted.append(
-                    {"id": row["id"], **divergence(model, tok, row["fwd_mnl"], hf_greedy(row["fwd_mnl"]), text)}
-                )
+                parted.append({"id": row["id"], **divergence(model, tok, row["fwd_mnl"], greedy[row["fwd_mnl"]], text)})
     finally:
         backend.close()
     best = max(base["most_frequent"], base["copy_input"])
