@@ -202,8 +202,9 @@ def backward_monologue(code: str, name: str, output: str, opening: str = TRAININ
 
 
 def _as_in_training(code: str) -> str:
-    """The code as SemCoder's rows hold it before their assertion: without final newlines (a file's function
-    ends with one, and a blank line before ``assert`` is not the format; a small model loses its way on it)."""
+    """The code as SemCoder's rows hold it before their assertion: without final newlines. A program kept as
+    a file's text (the data pipeline's) ends with one, and a blank line before ``assert`` is not the format.
+    ``semcoder predict`` sends functions without it already (``targets.functions``)."""
     return code.rstrip("\n")
 
 

@@ -46,10 +46,9 @@ def test_forward_monologue_labels_non_empty_lines_from_five():
     assert F.label_to_line(8) == 4
 
 
-def test_monologues_of_code_read_from_a_file_have_no_blank_line_before_the_assertion():
-    """``semcoder predict`` sends a function as a file holds it, final newline included; the training rows
-    have none. A blank line before ``assert`` is not SemCoder's format (a small model trained on it loses its
-    way), so both give the same bytes."""
+def test_monologues_of_code_kept_as_a_files_text_have_no_blank_line_before_the_assertion():
+    """The data pipeline keeps a program as a file's text, final newline included; SemCoder's rows have no
+    blank line before ``assert``, so code with and without final newlines gives the same bytes."""
     assert F.forward_monologue("def f(a):\n    b = a + 1\n\n    return b\n\n", 'f("x")') == DOC_FORWARD
     assert F.backward_monologue("def f(a):\n    return a\n", "f", "3") == DOC_BACKWARD
 
